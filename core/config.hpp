@@ -1,0 +1,119 @@
+// The daemon's configuration as plain data (SPEC section 3). Parsed and
+// validated by parsers/config_parser; read by the core rules and the I/O edges.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace embargo {
+
+struct Member {
+    std::string name;         // "Alice Example"
+    std::string email;        // lower-cased "alice@example.org"
+    std::string fingerprint;  // 40 upper-case hex digits
+};
+
+// A member is away from `from` 00:00 UTC through `to` 23:59:59 UTC (both days included).
+struct Away {
+    std::string email;  // lower-cased
+    std::chrono::sys_days from;
+    std::chrono::sys_days to;
+};
+
+enum class EncryptMode { Required, Opportunistic };
+
+struct Timeline {
+    Duration organize = std::chrono::hours{24};
+    Duration fix = std::chrono::days{7};
+    Duration announce = std::chrono::days{7};
+    Duration release = std::chrono::days{21};
+    Duration retrospective = std::chrono::days{3};
+    Duration slow_extension = std::chrono::days{14};
+    Duration escalate_every = std::chrono::hours{24};
+    // Minutes after 00:00 UTC; nullopt disables the daily digest.
+    std::optional<std::chrono::minutes> digest_time = std::chrono::hours{9};
+};
+
+struct AsapTimeline {
+    Duration organize = std::chrono::hours{4};
+    Duration fix = std::chrono::hours{48};
+    Duration announce = std::chrono::hours{48};
+    Duration release = std::chrono::hours{72};
+};
+
+struct Config {
+    std::string path;  // the file it was read from
+
+    struct Project {
+        std::string name;
+        std::string case_prefix = "SEC";
+        std::vector<std::string> supported;  // release series, e.g. "1.13"
+        std::string main_branch = "main";
+        std::string domain;  // right-hand side of generated Message-IDs
+    } project;
+
+    struct Imap {
+        std::string url;  // imaps://host[:port]/MAILBOX or imap:// (loopback or starttls)
+        std::string username;
+        std::string password_file;  // resolved absolute path
+        std::string password;       // read from password_file, never logged
+        Duration poll_interval = std::chrono::seconds{60};
+        std::string processed_mailbox;  // empty: leave processed mail where it is
+        bool starttls = false;
+        std::string ca_file;  // extra CA bundle for private servers; empty: system store
+    } imap;
+
+    struct Smtp {
+        std::string url;  // smtps://host[:port] or smtp://host:port
+        std::string username;
+        std::string password_file;
+        std::string password;
+        std::string from;          // "Example Security Team <secalert@example.org>"
+        std::string from_address;  // lower-cased address part of `from`
+        bool starttls = false;
+        std::string ca_file;
+    } smtp;
+
+    struct Gpg {
+        std::string homedir;
+        std::vector<std::string> keys;  // team key fingerprints; the first signs
+        EncryptMode encrypt = EncryptMode::Required;
+    } gpg;
+
+    struct Team {
+        std::vector<Member> members;  // rotation order
+        std::vector<Away> away;
+        bool require_signed_commands = true;
+        std::vector<std::string> announce;
+        std::vector<std::string> retrospective;
+    } team;
+
+    Timeline timeline;
+    AsapTimeline asap;
+
+    struct Storage {
+        std::string database;
+    } storage;
+
+    struct Limits {
+        std::size_t max_message_bytes = 26214400;
+        std::size_t max_mime_parts = 1000;
+        std::size_t max_mime_depth = 20;
+        std::size_t max_header_bytes = 262144;  // one header block; longer is cut and flagged
+        std::size_t max_keys_per_message = 5;
+        std::size_t max_key_bytes = 65536;
+    } limits;
+
+    const Member* member_by_email(const std::string& email) const {
+        for (const auto& m : team.members)
+            if (m.email == email) return &m;
+        return nullptr;
+    }
+};
+
+}  // namespace embargo
