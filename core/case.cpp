@@ -5,14 +5,15 @@
 
 namespace embargo {
 namespace {
-constexpr std::array<std::string_view, 8> kStateNames = {"triage",    "fixing",   "fixed",
-                                                         "announced", "released", "closed",
-                                                         "rejected",  "merged"};
+constexpr std::array<std::string_view, 8> kStateNames = {
+    "triage", "fixing", "fixed", "announced", "released", "closed", "rejected", "merged"};
 constexpr std::array<std::string_view, 5> kMilestoneNames = {"organize", "fix", "announce",
-                                                              "release", "retrospective"};
+                                                             "release", "retrospective"};
 }  // namespace
 
-std::string_view to_string(CaseState s) { return kStateNames[static_cast<size_t>(s)]; }
+std::string_view to_string(CaseState s) {
+    return kStateNames[static_cast<size_t>(s)];
+}
 
 std::optional<CaseState> case_state_from(std::string_view s) {
     for (size_t i = 0; i < kStateNames.size(); ++i)
@@ -20,7 +21,9 @@ std::optional<CaseState> case_state_from(std::string_view s) {
     return std::nullopt;
 }
 
-std::string_view to_string(MilestoneName m) { return kMilestoneNames[static_cast<size_t>(m)]; }
+std::string_view to_string(MilestoneName m) {
+    return kMilestoneNames[static_cast<size_t>(m)];
+}
 
 std::optional<MilestoneName> milestone_from(std::string_view s) {
     for (size_t i = 0; i < kMilestoneNames.size(); ++i)

@@ -57,8 +57,8 @@ struct Case {
     std::string subject;                 // confidential: never logged
     std::vector<std::string> reporters;  // addresses, first reporter first
     TimePoint received_at{};
-    std::string lead;                    // member address
-    std::vector<std::string> fix_team;   // addresses
+    std::string lead;                   // member address
+    std::vector<std::string> fix_team;  // addresses
     bool encrypted = false;
     bool is_public = false;
     std::string public_url;

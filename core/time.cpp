@@ -21,7 +21,8 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
     return true;
 }
 
-std::optional<TimePoint> make_time(int y, int mo, int d, int h, int mi, int se, int offset_minutes) {
+std::optional<TimePoint> make_time(int y, int mo, int d, int h, int mi, int se,
+                                   int offset_minutes) {
     year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return std::nullopt;
     if (se == 60) se = 59;  // leap second: clamp, we only need second precision
@@ -36,8 +37,9 @@ constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu",
 int month_from_name(std::string_view m) {
     for (size_t i = 0; i < kMonths.size(); ++i) {
         std::string_view name = kMonths[i];
-        if (m.size() == 3 && std::tolower(static_cast<unsigned char>(m[0])) ==
-                                 std::tolower(static_cast<unsigned char>(name[0])) &&
+        if (m.size() == 3 &&
+            std::tolower(static_cast<unsigned char>(m[0])) ==
+                std::tolower(static_cast<unsigned char>(name[0])) &&
             std::tolower(static_cast<unsigned char>(m[1])) == name[1] &&
             std::tolower(static_cast<unsigned char>(m[2])) == name[2])
             return static_cast<int>(i) + 1;
@@ -80,17 +82,18 @@ std::string format_iso8601(TimePoint t) {
     year_month_day ymd{dp};
     hh_mm_ss hms{t - dp};
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+                  static_cast<long>(hms.minutes().count()),
                   static_cast<long>(hms.seconds().count()));
     return buf;
 }
 
 std::optional<TimePoint> parse_iso8601(std::string_view s, bool date_only_ok) {
     int y, mo, d, h = 0, mi = 0, se = 0;
-    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d))
+    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d))
         return std::nullopt;
     if (s.size() == 10) {
         if (!date_only_ok) return std::nullopt;
@@ -134,10 +137,11 @@ std::string format_rfc5322(TimePoint t) {
     weekday wd{dp};
     hh_mm_ss hms{t - dp};
     char buf[80];
-    std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02ld:%02ld:%02ld +0000", kDays[wd.c_encoding()],
-                  static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
-                  static_cast<int>(ymd.year()), static_cast<long>(hms.hours().count()),
-                  static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
+    std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02ld:%02ld:%02ld +0000",
+                  kDays[wd.c_encoding()], static_cast<unsigned>(ymd.day()),
+                  kMonths[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()),
+                  static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                  static_cast<long>(hms.seconds().count()));
     return buf;
 }
 

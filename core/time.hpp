@@ -29,7 +29,11 @@ std::optional<TimePoint> parse_rfc5322(std::string_view s);
 std::optional<TimePoint> parse_imap_internaldate(std::string_view s);
 
 // Seconds since the epoch, as stored in the database.
-inline long long to_unix(TimePoint t) { return t.time_since_epoch().count(); }
-inline TimePoint from_unix(long long s) { return TimePoint{Duration{s}}; }
+inline long long to_unix(TimePoint t) {
+    return t.time_since_epoch().count();
+}
+inline TimePoint from_unix(long long s) {
+    return TimePoint{Duration{s}};
+}
 
 }  // namespace embargo

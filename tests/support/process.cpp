@@ -48,7 +48,8 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
     bool out_open = true, err_open = true;
     char buf[65536];
     while (out_open || err_open) {
-        pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {in_pipe[1], POLLOUT, 0}};
+        pollfd fds[3] = {
+            {out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {in_pipe[1], POLLOUT, 0}};
         if (!out_open) fds[0].fd = -1;
         if (!err_open) fds[1].fd = -1;
         if (poll(fds, in_pipe[1] >= 0 ? 3 : 2, -1) < 0) {
@@ -83,6 +84,8 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
     return r;
 }
 
-std::string built_binary(const std::string& name) { return std::string(EMBARGO_BINARY_DIR) + "/" + name; }
+std::string built_binary(const std::string& name) {
+    return std::string(EMBARGO_BINARY_DIR) + "/" + name;
+}
 
 }  // namespace embargo::test

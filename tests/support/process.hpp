@@ -16,8 +16,8 @@ struct RunResult {
 
 // Runs argv[0] (looked up in PATH) with extra environment variables and the
 // given standard input; waits for it to finish.
-RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-              const std::string& input = {});
+RunResult run(const std::vector<std::string>& argv,
+              const std::map<std::string, std::string>& env = {}, const std::string& input = {});
 
 // Path of a binary built by this project (embargod, embargoctl).
 std::string built_binary(const std::string& name);

@@ -9,7 +9,7 @@ namespace embargo::test {
 // Creates /tmp/eb-XXXXXX (mode 0700) and removes it recursively on destruction
 // unless EMBARGO_KEEP_TMP is set in the environment.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -17,7 +17,7 @@ public:
     const std::string& path() const { return path_; }
     std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 
-private:
+  private:
     std::string path_;
 };
 

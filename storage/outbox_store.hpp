@@ -1,0 +1,47 @@
+// The outbox: every notification is queued here in the transaction that
+// caused it, with a fixed Message-ID, and delivered later by the sender.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "storage/database.hpp"
+
+namespace embargo::storage {
+
+struct OutboxItem {
+    long long id = 0;
+    std::string message_id;  // without angle brackets
+    std::string case_id;
+    std::string kind;
+    std::string recipient;
+    std::string envelope_from;
+    std::string body;  // the complete message, ready for SMTP (encrypted when it carries content)
+    TimePoint created_at{};
+    int attempts = 0;
+    TimePoint next_attempt{};
+    std::string last_error;
+    std::optional<TimePoint> sent_at;
+    bool parked = false;
+};
+
+void queue_outbox(Database& db, const OutboxItem& item);
+// Undelivered, unparked items whose next attempt is due, oldest first.
+std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit);
+// Everything not delivered yet (including parked), for `embargoctl outbox`.
+std::vector<OutboxItem> undelivered_outbox(Database& db);
+void mark_sent(Database& db, long long id, TimePoint now);
+// Records a failed attempt: retry after an exponential backoff, or park after
+// max_attempts (or at once for a permanent refusal).
+void mark_failed(Database& db, long long id, const std::string& error, TimePoint now,
+                 bool permanent, int max_attempts);
+// Items of a case, sent or not (for tests and `show`).
+std::vector<OutboxItem> case_outbox(Database& db, const std::string& case_id);
+long long outbox_backlog(Database& db);
+
+// Backoff before attempt n+1 after n failures: 1 min, 2, 4, ... capped at 1 h.
+Duration outbox_backoff(int failures);
+
+}  // namespace embargo::storage
