@@ -1,0 +1,20 @@
+// Small text utilities shared by the rules and the edges: HTML to plain text,
+// address helpers, trimming. Pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace embargo {
+
+std::string trim(std::string_view s);
+std::string to_lower(std::string_view s);
+// Readable text from HTML: tags dropped, block tags become line breaks,
+// common entities decoded; script/style content removed.
+std::string html_to_text(std::string_view html);
+// A plausible addr-spec (local@domain, no blanks or angle brackets).
+bool looks_like_email(std::string_view s);
+std::vector<std::string> split_lines(std::string_view text);
+
+}  // namespace embargo

@@ -1,0 +1,83 @@
+// Rotation and threading rules (pure, clock as a parameter).
+#include <catch2/catch.hpp>
+
+#include "core/rotation.hpp"
+#include "core/threading.hpp"
+
+using namespace embargo;
+using namespace std::chrono;
+
+namespace {
+std::vector<Member> team() {
+    return {{"Alice", "alice@example.org", "A"},
+            {"Bob", "bob@example.org", "B"},
+            {"Carol", "carol@example.org", "C"}};
+}
+TimePoint at(const char* iso) { return *parse_iso8601(iso); }
+sys_days day(int y, unsigned m, unsigned d) { return sys_days{year{y} / month{m} / day{d}}; }
+}  // namespace
+
+TEST_CASE("rotation starts with the first member and goes round") {
+    auto m = team();
+    TimePoint now = at("2026-11-24T10:00:00Z");
+    CHECK(next_lead(m, {}, std::nullopt, std::nullopt, now) == 0u);
+    CHECK(next_lead(m, {}, std::string("alice@example.org"), 0u, now) == 1u);
+    CHECK(next_lead(m, {}, std::string("bob@example.org"), 1u, now) == 2u);
+    CHECK(next_lead(m, {}, std::string("carol@example.org"), 2u, now) == 0u);
+    CHECK(next_lead({}, {}, std::nullopt, std::nullopt, now) == std::nullopt);
+}
+
+TEST_CASE("rotation skips members who are away, both days included") {
+    auto m = team();
+    std::vector<Away> away = {{"bob@example.org", day(2026, 12, 20), day(2027, 1, 5)}};
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-19T23:59:59Z")) == 1u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-20T00:00:00Z")) == 2u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-05T23:59:59Z")) == 2u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-06T00:00:00Z")) == 1u);
+    CHECK(is_away(away, "bob@example.org", at("2026-12-25T12:00:00Z")));
+    CHECK_FALSE(is_away(away, "alice@example.org", at("2026-12-25T12:00:00Z")));
+}
+
+TEST_CASE("rotation with everybody away still names a lead") {
+    auto m = team();
+    std::vector<Away> away;
+    for (const auto& x : m) away.push_back({x.email, day(2026, 1, 1), day(2026, 12, 31)});
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-06-01T00:00:00Z")) == 1u);
+}
+
+TEST_CASE("rotation survives a removed member by position") {
+    auto m = team();
+    // "dave" was lead at position 1 in an older config; he is gone now.
+    CHECK(next_lead(m, {}, std::string("dave@example.org"), 1u, at("2026-11-24T10:00:00Z")) == 2u);
+    CHECK(next_lead(m, {}, std::string("dave@example.org"), 7u, at("2026-11-24T10:00:00Z")) == 2u);
+}
+
+TEST_CASE("subject case tags") {
+    CHECK(subject_case_tag("Re: [EMST-2026-0001] Heap overflow", "EMST") == "EMST-2026-0001");
+    CHECK(subject_case_tag("[EMST-2026-12345] x", "EMST") == "EMST-2026-12345");
+    CHECK_FALSE(subject_case_tag("EMST-2026-0001 no brackets", "EMST"));
+    CHECK_FALSE(subject_case_tag("[EMST-2026-001] short", "EMST"));
+    CHECK_FALSE(subject_case_tag("[XEMST-2026-0001]", "EMST"));
+    CHECK_FALSE(subject_case_tag("[OTHER-2026-0001]", "EMST"));
+    CHECK_FALSE(subject_case_tag("[EMST-2026-0000]", "EMST"));
+    CHECK_FALSE(subject_case_tag("[", "EMST"));
+}
+
+TEST_CASE("case ids in text") {
+    auto ids = case_ids_in_text("> Case: EMST-2026-0001\nsee EMST-2026-0002, EMST-2026-0001", "EMST");
+    CHECK(ids == std::vector<std::string>{"EMST-2026-0001", "EMST-2026-0002"});
+    CHECK(case_ids_in_text("XEMST-2026-0001 EMST-2026-00012a", "EMST").empty());
+}
+
+TEST_CASE("subject normalisation") {
+    CHECK(normalise_subject("Re: Fwd: [EMST-2026-0001]  Heap   Overflow ") == "heap overflow");
+    CHECK(normalise_subject("RE[2]: AW: heap overflow") == "heap overflow");
+    CHECK(normalise_subject("[SECURITY] Heap overflow") == "heap overflow");
+    CHECK(normalise_subject("Regression in parser") == "regression in parser");
+    CHECK(normalise_subject("") == "");
+}
+
+TEST_CASE("thread candidates: In-Reply-To, then newest reference") {
+    auto c = thread_candidates("b@x", {"a@x", "b@x", "c@x"});
+    CHECK(c == std::vector<std::string>{"b@x", "c@x", "a@x"});
+}
