@@ -1,0 +1,201 @@
+// The per-message pipeline. Slow work (MIME parsing, gpg) happens before the
+// write transaction; everything the message changes happens inside it.
+#include "daemon/intake.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/case.hpp"
+#include "core/rotation.hpp"
+#include "core/text.hpp"
+#include "core/threading.hpp"
+#include "daemon/message_view.hpp"
+#include "parsers/mime.hpp"
+#include "storage/case_store.hpp"
+#include "storage/event_log.hpp"
+#include "storage/mailbox_store.hpp"
+#include "storage/message_store.hpp"
+
+namespace embargo::daemon {
+namespace {
+
+using storage::Event;
+
+constexpr auto kSameReporterWindow = std::chrono::days{14};
+
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+    if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string out;
+    for (const auto& s : v) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+// Follows merged_into so replies to a merged case reach the case it joined.
+std::optional<Case> resolve_case(storage::Database& db, const std::string& id) {
+    auto c = storage::load_case(db, id);
+    for (int hops = 0; c && c->state == CaseState::Merged && !c->merged_into.empty() && hops < 16;
+         ++hops)
+        c = storage::load_case(db, c->merged_into);
+    return c;
+}
+
+std::array<Milestone, 5> first_milestones(TimePoint disclosure, const Timeline& t) {
+    std::array<Milestone, 5> m{};
+    for (size_t i = 0; i < m.size(); ++i) m[i].name = kMilestones[i];
+    m[0].due = disclosure + t.organize;
+    m[1].due = disclosure + t.fix;
+    m[2].due = disclosure + t.announce;
+    m[3].due = disclosure + t.release;
+    return m;  // retrospective is due only once released
+}
+
+}  // namespace
+
+Intake::Intake(const Config& cfg, storage::Database& db, crypto::Gpg* gpg, Notifier* notifier)
+    : cfg_(&cfg), db_(db), gpg_(gpg), notifier_(notifier) {}
+
+IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
+    const Config& cfg = *cfg_;
+    MessageView view = view_message(in, cfg, gpg_);
+
+    IntakeResult result;
+    result.flags = view.flags;
+    const TimePoint received = std::min(in.internaldate, now);
+
+    auto tx = db_.write_transaction();
+    auto advance = [&] {
+        auto st = storage::mailbox_state(db_, in.mailbox).value_or(storage::MailboxState{});
+        if (st.uidvalidity != in.uidvalidity) st = storage::MailboxState{in.uidvalidity, 0};
+        st.last_uid = std::max(st.last_uid, in.uid);
+        storage::set_mailbox_state(db_, in.mailbox, st);
+        storage::clear_failure(db_, in.mailbox, in.uidvalidity, in.uid);
+    };
+
+    // A rescan after a UIDVALIDITY change sees old mail again: skip it.
+    if (storage::message_seen(db_, view.message_id, view.content_hash)) {
+        advance();
+        tx.commit();
+        result.outcome = IntakeResult::Outcome::AlreadySeen;
+        return result;
+    }
+
+    // 1. Threading: a reply to a known message or notification, or a case tag.
+    std::optional<Case> kase;
+    for (const auto& ref : thread_candidates(view.in_reply_to, view.references)) {
+        if (auto id = storage::case_of_message_id(db_, ref)) {
+            kase = resolve_case(db_, *id);
+            if (kase) break;
+        }
+    }
+    if (!kase) {
+        if (auto tag = subject_case_tag(view.subject, cfg.project.case_prefix))
+            kase = resolve_case(db_, *tag);
+    }
+    bool is_reply = kase.has_value();
+
+    // 2. De-duplication of new reports.
+    bool joined = false;
+    if (!kase) {
+        std::optional<std::string> dup;
+        if (storage::message_id_seen(db_, view.message_id))
+            dup = storage::case_of_message_id(db_, view.message_id);
+        if (!dup)
+            dup = storage::open_case_by_reporter_subject(db_, view.from, view.norm_subject,
+                                                         received - kSameReporterWindow);
+        if (dup) {
+            kase = resolve_case(db_, *dup);
+            if (kase && !is_open(kase->state)) kase.reset();
+            joined = kase.has_value();
+        }
+    }
+
+    // 3. A new case: next id of the disclosure year, next lead in rotation.
+    bool is_new = false;
+    if (!kase) {
+        is_new = true;
+        Case c;
+        auto ymd = std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(received)};
+        CaseId id = storage::next_case_id(db_, cfg.project.case_prefix,
+                                          static_cast<int>(ymd.year()));
+        c.id = id.str();
+        c.state = CaseState::Triage;
+        c.subject = view.subject;
+        c.received_at = received;
+        auto last = storage::kv_get(db_, "rotation.last_lead");
+        std::optional<size_t> last_pos;
+        if (auto p = storage::kv_get(db_, "rotation.last_position")) last_pos = std::stoul(*p);
+        auto lead = next_lead(cfg.team.members, cfg.team.away, last, last_pos, now);
+        if (lead) {
+            c.lead = cfg.team.members[*lead].email;
+            storage::kv_set(db_, "rotation.last_lead", c.lead);
+            storage::kv_set(db_, "rotation.last_position", std::to_string(*lead));
+        }
+        c.milestones = first_milestones(received, cfg.timeline);
+        c.encrypted = view.encrypted;
+        storage::insert_case(db_, c, id, view.norm_subject);
+        storage::append_event(db_, Event{0, c.id, now, "embargod", "case-opened",
+                                         "report " + view.message_id + " from " + view.from +
+                                             "; lead " + (c.lead.empty() ? "none" : c.lead),
+                                         ""});
+        kase = std::move(c);
+    }
+    Case& c = *kase;
+
+    // 4. Store the message and what it changes on the case.
+    bool is_report = is_new || joined;
+    storage::StoredMessage m;
+    m.case_id = c.id;
+    m.message_id = view.message_id;
+    m.content_hash = view.content_hash;
+    m.mailbox = in.mailbox;
+    m.uidvalidity = in.uidvalidity;
+    m.uid = in.uid;
+    m.from = view.from;
+    m.subject = view.subject;
+    m.norm_subject = view.norm_subject;
+    m.received_at = received;
+    m.processed_at = now;
+    m.kind = is_report ? "report" : "reply";
+    m.encrypted = view.encrypted;
+    m.signature = view.signature;
+    m.signed_by = view.signed_by;
+    m.signed_at = view.signed_at;
+    m.flags = join(view.flags, " ");
+    m.in_reply_to = view.in_reply_to;
+    m.refs = join(view.references, " ");
+    m.raw = in.raw;
+    m.text = view.text;
+    storage::insert_message(db_, m);
+
+    if (is_report) add_unique(c.reporters, view.from);
+    for (const auto& f : view.flags) add_unique(c.flags, f);
+    if (is_new) c.encrypted = view.encrypted;
+    if (joined)
+        storage::append_event(db_, Event{0, c.id, now, "embargod", "report-joined",
+                                         "report " + view.message_id + " from " + view.from, ""});
+    else if (is_reply)
+        storage::append_event(db_, Event{0, c.id, now, view.from, "message",
+                                         "message " + view.message_id, ""});
+    for (const auto& f : view.flags)
+        storage::append_event(db_, Event{0, c.id, now, "embargod", "flagged",
+                                         f + " on message " + view.message_id, ""});
+    storage::save_case(db_, c);
+
+    advance();
+    tx.commit();
+
+    result.case_id = c.id;
+    result.outcome = is_new    ? IntakeResult::Outcome::NewCase
+                     : joined ? IntakeResult::Outcome::Joined
+                              : IntakeResult::Outcome::Reply;
+    return result;
+}
+
+}  // namespace embargo::daemon

@@ -1,0 +1,103 @@
+// Composing and queueing notifications per recipient.
+#include "daemon/notifier.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "crypto/gpg.hpp"
+#include "crypto/pgp_compose.hpp"
+#include "storage/outbox_store.hpp"
+
+namespace embargo::daemon {
+namespace {
+
+std::string random_token() {
+    static thread_local std::random_device rd;
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    for (int i = 0; i < 4; ++i) {
+        auto v = rd();
+        for (int k = 0; k < 8; ++k) s += hex[(v >> (k * 4)) & 15];
+    }
+    return s;
+}
+
+std::string content_free_body(const Notice& n, const Config& cfg) {
+    std::string fpr = cfg.gpg.keys.empty() ? "" : cfg.gpg.keys.front();
+    return "Case: " + n.case_id +
+           "\n\nThere is news on this case, but it can only be sent encrypted and we have no "
+           "usable OpenPGP key for your address.\n\nPlease send us your public key (attach it "
+           "to a reply, or publish it) and we will resend. Our key: " +
+           fpr + "\n";
+}
+
+}  // namespace
+
+Notifier::Notifier(const Config& cfg, crypto::Gpg* gpg) : cfg_(&cfg), gpg_(gpg) {}
+
+std::string Notifier::thread_root(const std::string& case_id) const {
+    return case_id + "@" + (cfg_->project.domain.empty() ? "embargo.invalid" : cfg_->project.domain);
+}
+
+std::string Notifier::recipient_key(const std::string& email) {
+    if (const Member* m = cfg_->member_by_email(email)) return m->fingerprint;
+    if (!gpg_) return {};
+    try {
+        if (auto k = gpg_->encryption_key_for(email)) return k->fingerprint;
+    } catch (const std::exception& e) {
+        spdlog::warn("key look-up for {} failed: {}", email, e.what());
+    }
+    return {};
+}
+
+int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
+    const Config& cfg = *cfg_;
+    int queued = 0;
+    const std::string signer = cfg.gpg.keys.empty() ? "" : cfg.gpg.keys.front();
+    for (const auto& to : n.to) {
+        if (to.empty()) continue;
+        crypto::OutgoingHeaders h;
+        h.from = cfg.smtp.from;
+        h.to = to;
+        h.reply_to = cfg.smtp.from;
+        h.outer_subject = "[" + n.case_id + "] " + n.outer_subject;
+        h.real_subject = n.subject.empty() ? h.outer_subject : "[" + n.case_id + "] " + n.subject;
+        std::string domain = cfg.project.domain.empty() ? "embargo.invalid" : cfg.project.domain;
+        h.message_id = n.case_id + "." + n.kind + "." + random_token() + "@" + domain;
+        std::string root = thread_root(n.case_id);
+        h.in_reply_to = "<" + (n.in_reply_to.empty() ? root : n.in_reply_to) + ">";
+        h.references = "<" + root + ">" + (n.in_reply_to.empty() ? "" : " <" + n.in_reply_to + ">");
+        h.date = format_rfc5322(now);
+        h.extra = {{"X-Embargo-Case", n.case_id}, {"X-Embargo-Kind", n.kind}};
+        if (n.kind != "relay") h.extra.emplace_back("Auto-Submitted", "auto-generated");
+
+        std::string body;
+        if (n.is_public) {
+            h.outer_subject = h.real_subject;
+            body = gpg_ && !signer.empty() ? crypto::compose_signed(*gpg_, h, n.body, signer)
+                                           : crypto::compose_plain(h, n.body);
+        } else if (!n.has_content) {
+            std::string key = recipient_key(to);
+            body = gpg_ && !key.empty() && !signer.empty()
+                       ? crypto::compose_encrypted(*gpg_, h, n.body, key, signer)
+                       : crypto::compose_plain(h, n.body);
+        } else {
+            std::string key = recipient_key(to);
+            if (gpg_ && !key.empty() && !signer.empty()) {
+                body = crypto::compose_encrypted(*gpg_, h, n.body, key, signer);
+            } else if (cfg.gpg.encrypt == EncryptMode::Opportunistic) {
+                h.outer_subject = h.real_subject;
+                body = crypto::compose_plain(h, n.body);
+            } else {
+                body = crypto::compose_plain(h, content_free_body(n, cfg));
+            }
+        }
+        storage::queue_outbox(db, storage::OutboxItem{0, h.message_id, n.case_id, n.kind, to,
+                                                      cfg.smtp.from_address, body, now});
+        ++queued;
+    }
+    return queued;
+}
+
+}  // namespace embargo::daemon

@@ -1,0 +1,48 @@
+// Turns a notification (kind, recipients, subject, body) into outbox items:
+// one message per recipient with a fixed Message-ID, threaded under the case,
+// encrypted to the recipient and signed when it carries case content, signed
+// only when public, a content-free notice when no key is usable and
+// encryption is required. Queued inside the caller's transaction.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/time.hpp"
+#include "storage/database.hpp"
+
+namespace embargo::crypto {
+class Gpg;
+}
+
+namespace embargo::daemon {
+
+struct Notice {
+    std::string case_id;
+    std::string kind;             // SPEC 6: ack, new-case, relay, ...
+    std::vector<std::string> to;  // addresses
+    std::string subject;          // the real subject: only ever inside encryption
+    std::string outer_subject;    // without content; "[CASE] " is prepended
+    std::string body;             // begins with "Case: ID"
+    bool has_content = true;      // case content: encrypt, or a content-free notice
+    bool is_public = false;       // announcements: signed, never encrypted
+    std::string in_reply_to;      // the message that caused it, when any
+};
+
+class Notifier {
+public:
+    Notifier(const Config& cfg, crypto::Gpg* gpg);
+    void set_config(const Config& cfg) { cfg_ = &cfg; }
+    // Returns how many outbox items were queued.
+    int queue(storage::Database& db, const Notice& n, TimePoint now);
+    // The Message-ID every notification of a case threads under.
+    std::string thread_root(const std::string& case_id) const;
+
+private:
+    std::string recipient_key(const std::string& email);
+    const Config* cfg_;
+    crypto::Gpg* gpg_;
+};
+
+}  // namespace embargo::daemon

@@ -1,0 +1,88 @@
+// One daemon cycle and the objects it needs.
+#include "daemon/service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include "crypto/gpg.hpp"
+#include "daemon/imap_client.hpp"
+#include "daemon/intake.hpp"
+#include "daemon/notifier.hpp"
+#include "daemon/smtp_client.hpp"
+#include "storage/case_store.hpp"
+
+namespace embargo::daemon {
+
+std::string CycleResult::status_line() const {
+    std::string s = mailbox_ok ? "last poll ok" : "last poll FAILED (" + mailbox_error + ")";
+    s += ": " + std::to_string(poll.processed) + " processed, " + std::to_string(poll.failed) +
+         " failed, outbox backlog " + std::to_string(send.backlog) + ", " +
+         std::to_string(overdue) + " overdue milestones";
+    return s;
+}
+
+Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
+    : cfg_(std::move(cfg)), fixed_now_(fixed_now), db_(cfg_.storage.database) {
+    struct stat st{};
+    if (::stat(cfg_.gpg.homedir.c_str(), &st) == 0) {
+        gpg_ = std::make_unique<crypto::Gpg>(cfg_.gpg.homedir);
+    } else {
+        spdlog::warn("gpg homedir {} does not exist: encrypted mail cannot be read and nothing "
+                     "can be encrypted (create it and import the team key)",
+                     cfg_.gpg.homedir);
+    }
+    notifier_ = std::make_unique<Notifier>(cfg_, gpg_.get());
+    intake_ = std::make_unique<Intake>(cfg_, db_, gpg_.get(), notifier_.get());
+    make_clients();
+}
+
+Service::~Service() = default;
+
+void Service::make_clients() {
+    imap::Settings is;
+    is.url = cfg_.imap.url;
+    is.username = cfg_.imap.username;
+    is.password = cfg_.imap.password;
+    is.starttls = cfg_.imap.starttls;
+    is.ca_file = cfg_.imap.ca_file;
+    imap_ = std::make_unique<imap::Client>(is);
+    smtp::Settings ss;
+    ss.url = cfg_.smtp.url;
+    ss.username = cfg_.smtp.username;
+    ss.password = cfg_.smtp.password;
+    ss.starttls = cfg_.smtp.starttls;
+    ss.ca_file = cfg_.smtp.ca_file;
+    ss.helo_domain = cfg_.project.domain.empty() ? "localhost" : cfg_.project.domain;
+    smtp_ = std::make_unique<smtp::Client>(ss);
+}
+
+void Service::reload(Config cfg) {
+    cfg_ = std::move(cfg);
+    intake_->set_config(cfg_);
+    notifier_->set_config(cfg_);
+    make_clients();
+}
+
+TimePoint Service::now() const {
+    if (fixed_now_) return *fixed_now_;
+    return std::chrono::floor<std::chrono::seconds>(Clock::now());
+}
+
+CycleResult Service::cycle(const std::atomic<bool>& stop) {
+    CycleResult r;
+    auto clock = [this] { return now(); };
+    try {
+        r.poll = poll_mailbox(*imap_, *intake_, db_, cfg_, clock, stop);
+    } catch (const imap::ImapError& e) {
+        r.mailbox_ok = false;
+        r.mailbox_error = e.what();
+        spdlog::error("mailbox: {}", e.what());
+    }
+    if (!stop.load()) r.send = flush_outbox(db_, *smtp_, clock, stop);
+    for (const auto& c : storage::list_cases(db_, false))
+        for (const auto& m : c.milestones)
+            if (m.overdue(now())) ++r.overdue;
+    return r;
+}
+
+}  // namespace embargo::daemon

@@ -1,0 +1,65 @@
+// The daemon's state for one configuration: database, keyring, mail clients,
+// and the cycle (poll the mailbox, run the scheduler, flush the outbox).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "daemon/outbox_sender.hpp"
+#include "daemon/poller.hpp"
+#include "storage/database.hpp"
+
+namespace embargo::crypto {
+class Gpg;
+}
+namespace embargo::imap {
+class Client;
+}
+namespace embargo::smtp {
+class Client;
+}
+
+namespace embargo::daemon {
+
+class Intake;
+class Notifier;
+
+struct CycleResult {
+    bool mailbox_ok = true;
+    std::string mailbox_error;
+    PollStats poll;
+    SendStats send;
+    int scheduled = 0;  // reminders, escalations, digests queued
+    int overdue = 0;    // open milestones past due
+    std::string status_line() const;
+};
+
+class Service {
+public:
+    // Opens the database (throws storage::StorageError) and the keyring.
+    Service(Config cfg, std::optional<TimePoint> fixed_now);
+    ~Service();
+
+    CycleResult cycle(const std::atomic<bool>& stop);
+    // Applies a new configuration (team, timelines, addresses) keeping state.
+    void reload(Config cfg);
+    TimePoint now() const;
+    const Config& config() const { return cfg_; }
+    storage::Database& db() { return db_; }
+
+private:
+    void make_clients();
+    Config cfg_;
+    std::optional<TimePoint> fixed_now_;
+    storage::Database db_;
+    std::unique_ptr<crypto::Gpg> gpg_;
+    std::unique_ptr<Notifier> notifier_;
+    std::unique_ptr<Intake> intake_;
+    std::unique_ptr<imap::Client> imap_;
+    std::unique_ptr<smtp::Client> smtp_;
+};
+
+}  // namespace embargo::daemon
