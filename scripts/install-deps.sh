@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages embargo needs to build, test and run its
+# demo, when they are missing. Safe to run again; needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config clang clang-format libclang-rt-14-dev
+  libcurl4-openssl-dev libgpgme-dev libmimetic-dev libsqlitecpp-dev libsqlite3-dev
+  libspdlog-dev libfmt-dev libboost-program-options-dev catch2 libsystemd-dev
+  nlohmann-json3-dev libssl-dev
+  gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# The CVSS oracle test runs a calculator from the npm registry with node.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Installing dovecot must not start a system-wide Dovecot: tests run their own.
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
