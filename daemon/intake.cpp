@@ -10,12 +10,15 @@
 #include "core/rotation.hpp"
 #include "core/text.hpp"
 #include "core/threading.hpp"
+#include "core/notice_text.hpp"
 #include "daemon/message_view.hpp"
+#include "daemon/notifier.hpp"
 #include "parsers/mime.hpp"
 #include "storage/case_store.hpp"
 #include "storage/event_log.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/message_store.hpp"
+#include "storage/outbox_store.hpp"
 
 namespace embargo::daemon {
 namespace {
@@ -23,6 +26,8 @@ namespace {
 using storage::Event;
 
 constexpr auto kSameReporterWindow = std::chrono::days{14};
+// A flood of mail from one address must not turn us into a spam cannon.
+constexpr int kMaxAcksPerDay = 5;
 
 void add_unique(std::vector<std::string>& v, const std::string& s) {
     if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
@@ -188,6 +193,9 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
                                          f + " on message " + view.message_id, ""});
     storage::save_case(db_, c);
 
+    // 5. Notifications, queued in this same transaction.
+    if (notifier_) result.notifications = notify(c, view, is_new, joined, is_reply, now);
+
     advance();
     tx.commit();
 
@@ -196,6 +204,67 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
                      : joined ? IntakeResult::Outcome::Joined
                               : IntakeResult::Outcome::Reply;
     return result;
+}
+
+int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joined,
+                   bool is_reply, TimePoint now) {
+    const Config& cfg = *cfg_;
+    int queued = 0;
+    const bool from_member = cfg.member_by_email(view.from) != nullptr;
+    // Never answer auto-replies, bounces, lists or our own mail; and at most a
+    // few acks a day per address.
+    const bool may_answer = !view.automated && !view.from.empty() &&
+                            storage::count_outbox_since(db_, view.from, "ack",
+                                                        now - std::chrono::days{1}) +
+                                    storage::count_outbox_since(db_, view.from, "undecryptable",
+                                                                now - std::chrono::days{1}) <
+                                kMaxAcksPerDay;
+    if (!view.automated && !may_answer)
+        spdlog::warn("case {}: not answering {}: more than {} notices to it today", c.id,
+                     view.from, kMaxAcksPerDay);
+    if (is_new || joined) {
+        if (may_answer && !from_member) {
+            if (view.undecryptable) {
+                queued += notifier_->queue(db_, notice_text::undecryptable(c, cfg, view.from), now,
+                                           view.message_id, false);
+            } else {
+                bool encrypted = notifier_->can_encrypt_to(view.from);
+                queued += notifier_->queue(db_, notice_text::ack(c, cfg, view.from, encrypted), now,
+                                           view.message_id, encrypted);
+            }
+        }
+        if (is_new)
+            queued += notifier_->queue(db_, notice_text::new_case(c, cfg, view.text), now);
+        else
+            queued +=
+                notifier_->queue(db_, notice_text::duplicate(c, cfg, view.from, view.text), now);
+        return queued;
+    }
+    if (!is_reply) return queued;
+    if (view.undecryptable && may_answer && !from_member)
+        queued += notifier_->queue(db_, notice_text::undecryptable(c, cfg, view.from), now,
+                                   view.message_id, false);
+    // Relay to the people on the case but the sender.
+    std::vector<std::string> to;
+    auto add = [&](const std::string& a) {
+        if (!a.empty() && a != view.from && std::find(to.begin(), to.end(), a) == to.end())
+            to.push_back(a);
+    };
+    add(c.lead);
+    for (const auto& f : c.fix_team) add(f);
+    if (!to.empty()) {
+        workflow::NoticeRequest r;
+        r.kind = "relay";
+        r.case_id = c.id;
+        r.to = to;
+        r.subject = view.subject;
+        r.body = "Case: " + c.id + "\nFrom: " + (view.from_name.empty() ? "" : view.from_name + " ") +
+                 "<" + view.from + ">" +
+                 (view.undecryptable ? "\nNote: this message could not be decrypted." : "") +
+                 "\n\n" + view.text;
+        queued += notifier_->queue(db_, r, now, view.message_id);
+    }
+    return queued;
 }
 
 }  // namespace embargo::daemon

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/case.hpp"
 #include "core/config.hpp"
 #include "core/time.hpp"
 #include "storage/database.hpp"
@@ -38,6 +39,7 @@ struct IntakeResult {
 };
 
 class Notifier;
+struct MessageView;
 
 class Intake {
 public:
@@ -52,6 +54,8 @@ public:
     void set_config(const Config& cfg) { cfg_ = &cfg; }
 
 private:
+    int notify(const Case& c, const MessageView& view, bool is_new, bool joined, bool is_reply,
+               TimePoint now);
     const Config* cfg_;
     storage::Database& db_;
     crypto::Gpg* gpg_;

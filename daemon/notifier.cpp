@@ -32,7 +32,42 @@ std::string content_free_body(const Notice& n, const Config& cfg) {
            fpr + "\n";
 }
 
+std::string outer_subject_for(const std::string& kind) {
+    static const std::pair<const char*, const char*> names[] = {
+        {"ack", "report received"},
+        {"new-case", "new case"},
+        {"duplicate", "another report joined the case"},
+        {"relay", "new message on the case"},
+        {"command-result", "commands"},
+        {"reminder", "deadline approaching"},
+        {"escalation", "deadline missed"},
+        {"cve-request", "CVE request"},
+        {"retrospective", "retrospective"},
+        {"slowed", "case slowed down"},
+        {"digest", "daily digest"},
+        {"undecryptable", "your message could not be decrypted"},
+    };
+    for (const auto& [k, v] : names)
+        if (kind == k) return v;
+    return kind;
+}
+
 }  // namespace
+
+int Notifier::queue(storage::Database& db, const workflow::NoticeRequest& r, TimePoint now,
+                    const std::string& in_reply_to, bool content) {
+    Notice n;
+    n.case_id = r.case_id.empty() ? "digest" : r.case_id;
+    n.kind = r.kind;
+    n.to = r.to;
+    n.subject = r.subject;
+    n.outer_subject = outer_subject_for(r.kind);
+    n.body = r.body;
+    n.is_public = r.is_public;
+    n.has_content = content;
+    n.in_reply_to = in_reply_to;
+    return queue(db, n, now);
+}
 
 Notifier::Notifier(const Config& cfg, crypto::Gpg* gpg) : cfg_(&cfg), gpg_(gpg) {}
 

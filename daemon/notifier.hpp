@@ -10,6 +10,7 @@
 
 #include "core/config.hpp"
 #include "core/time.hpp"
+#include "core/workflow_types.hpp"
 #include "storage/database.hpp"
 
 namespace embargo::crypto {
@@ -36,6 +37,14 @@ public:
     void set_config(const Config& cfg) { cfg_ = &cfg; }
     // Returns how many outbox items were queued.
     int queue(storage::Database& db, const Notice& n, TimePoint now);
+    // A request from the rules core. `content` is false for texts written to
+    // hold nothing of the case (an ack without content, undecryptable): they
+    // may go out in the clear to someone without a key.
+    int queue(storage::Database& db, const workflow::NoticeRequest& r, TimePoint now,
+              const std::string& in_reply_to = {}, bool content = true);
+    // Whether mail to this address can be encrypted (member key or a usable
+    // key in the keyring).
+    bool can_encrypt_to(const std::string& email) { return !recipient_key(email).empty(); }
     // The Message-ID every notification of a case threads under.
     std::string thread_root(const std::string& case_id) const;
 

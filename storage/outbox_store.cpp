@@ -109,4 +109,16 @@ long long outbox_backlog(Database& db) {
     return db.sql().execAndGet("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").getInt64();
 }
 
+int count_outbox_since(Database& db, const std::string& recipient, const std::string& kind,
+                       TimePoint since) {
+    SQLite::Statement q(db.sql(),
+                        "SELECT COUNT(*) FROM outbox WHERE recipient = ? AND kind = ? AND "
+                        "created_at >= ?");
+    q.bind(1, recipient);
+    q.bind(2, kind);
+    q.bind(3, static_cast<int64_t>(to_unix(since)));
+    q.executeStep();
+    return q.getColumn(0).getInt();
+}
+
 }  // namespace embargo::storage

@@ -40,6 +40,9 @@ void mark_failed(Database& db, long long id, const std::string& error, TimePoint
 // Items of a case, sent or not (for tests and `show`).
 std::vector<OutboxItem> case_outbox(Database& db, const std::string& case_id);
 long long outbox_backlog(Database& db);
+// How many items of `kind` were queued for `recipient` since `since` (rate limits).
+int count_outbox_since(Database& db, const std::string& recipient, const std::string& kind,
+                       TimePoint since);
 
 // Backoff before attempt n+1 after n failures: 1 min, 2, 4, ... capped at 1 h.
 Duration outbox_backoff(int failures);
