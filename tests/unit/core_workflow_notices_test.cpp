@@ -1,0 +1,123 @@
+// The intake-side notice texts: ack (with and without report content),
+// new-case, duplicate, undecryptable, command-result.
+#include <catch2/catch.hpp>
+
+#include "core/notice_text.hpp"
+#include "core/workflow.hpp"
+
+using namespace embargo;
+using namespace embargo::notice_text;
+
+namespace {
+
+Config config() {
+    Config c;
+    c.project.name = "Example Proxy";
+    c.gpg.keys = {"0123456789ABCDEF0123456789ABCDEF01234567",
+                  "FEDCBA9876543210FEDCBA9876543210FEDCBA98"};
+    c.team.members = {{"Alice", "alice@example.org", "A"}, {"Bob", "bob@example.org", "B"}};
+    return c;
+}
+
+Case new_case() {
+    Case c;
+    c.id = "EMST-2026-0001";
+    c.subject = "Heap overflow in header parser";
+    c.reporters = {"eve@example.net"};
+    c.received_at = *parse_iso8601("2026-11-24T10:00:00Z");
+    c.lead = "alice@example.org";
+    c.encrypted = true;
+    c.milestones = workflow::initial_milestones(c.received_at, Timeline{});
+    return c;
+}
+
+bool has(const std::string& s, const std::string& n) {
+    return s.find(n) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("ack with and without report content") {
+    auto c = new_case();
+    auto with = ack(c, config(), "eve@example.net", true);
+    CHECK(with.kind == "ack");
+    CHECK(with.to == std::vector<std::string>{"eve@example.net"});
+    CHECK(with.case_id == c.id);
+    CHECK_FALSE(with.is_public);
+    CHECK(with.body.rfind("Case: EMST-2026-0001\n", 0) == 0);
+    CHECK(has(with.body, "Heap overflow in header parser"));
+    CHECK(has(with.body, "What happens next"));
+    CHECK(has(with.body, "2026-12-15T10:00:00Z"));
+    CHECK(has(with.body, "0123456789ABCDEF0123456789ABCDEF01234567"));
+
+    auto without = ack(c, config(), "eve@example.net", false);
+    CHECK(without.body.rfind("Case: EMST-2026-0001\n", 0) == 0);
+    CHECK(has(without.body, "What happens next"));
+    CHECK_FALSE(has(without.body, "Heap"));
+    CHECK_FALSE(has(without.subject, "Heap"));
+    CHECK_FALSE(has(with.subject, "Heap"));  // the subject line of an ack never carries it
+}
+
+TEST_CASE("new-case goes to the whole team with the report, lead and due dates") {
+    auto c = new_case();
+    auto n = new_case(c, config(), "Sending 70k of headers crashes the parser.\n");
+    CHECK(n.kind == "new-case");
+    CHECK(n.to == std::vector<std::string>{"alice@example.org", "bob@example.org"});
+    CHECK(n.body.rfind("Case: EMST-2026-0001\n", 0) == 0);
+    CHECK(has(n.body, "Sending 70k of headers crashes the parser.\n----- End of report -----"));
+    CHECK(has(n.body, "Fix Lead:  alice@example.org"));
+    CHECK(has(n.body, "Reporter:  eve@example.net"));
+    CHECK(has(n.body, "organize       due 2026-11-25T10:00:00Z"));
+    CHECK(has(n.body, "release        due 2026-12-15T10:00:00Z"));
+    CHECK(has(n.body, "retrospective  due after release"));
+    CHECK_FALSE(n.is_public);
+    c.flags = {"undecryptable"};
+    CHECK(has(new_case(c, config(), "").body, "Flags:     undecryptable"));
+}
+
+TEST_CASE("duplicate goes to the lead") {
+    auto c = new_case();
+    c.reporters.push_back("mallory@example.com");
+    auto n = duplicate(c, config(), "mallory@example.com", "same bug");
+    CHECK(n.kind == "duplicate");
+    CHECK(n.to == std::vector<std::string>{"alice@example.org"});
+    CHECK(n.body.rfind("Case: EMST-2026-0001\n", 0) == 0);
+    CHECK(has(n.body, "mallory@example.com"));
+    CHECK(has(n.body, "2 reporter(s)"));
+    CHECK(has(n.body, "same bug"));
+}
+
+TEST_CASE("undecryptable names the team key and nothing of the message") {
+    auto c = new_case();
+    auto n = undecryptable(c, config(), "eve@example.net");
+    CHECK(n.kind == "undecryptable");
+    CHECK(n.to == std::vector<std::string>{"eve@example.net"});
+    CHECK(n.body.rfind("Case: EMST-2026-0001\n", 0) == 0);
+    CHECK(has(n.body, "encrypted to our team key:\n\n  0123456789ABCDEF0123456789ABCDEF01234567"));
+    CHECK_FALSE(has(n.body, "FEDCBA"));  // the signing (first) key only
+    CHECK_FALSE(has(n.body, "Heap"));
+    CHECK_FALSE(has(n.subject, "Heap"));
+}
+
+TEST_CASE("command-result lists what was done or what was wrong") {
+    auto done = command_result("EMST-2026-0001", "alice@example.org", {"/fixed: fix done"}, {},
+                               "extra block");
+    CHECK(done.kind == "command-result");
+    CHECK(done.subject == "[EMST-2026-0001] Commands applied");
+    CHECK(done.body == "Case: EMST-2026-0001\n\nDone:\n- /fixed: fix done\n\nextra block\n");
+    auto bad = command_result("EMST-2026-0001", "alice@example.org", {"ignored"},
+                              {"line 2: /cvs is not a command; did you mean /cvss?"});
+    CHECK(bad.subject == "[EMST-2026-0001] Commands refused");
+    CHECK(has(bad.body, "Nothing was applied"));
+    CHECK_FALSE(has(bad.body, "ignored"));
+}
+
+TEST_CASE("durations for humans") {
+    using namespace std::chrono_literals;
+    CHECK(format_duration(0s) == "under a minute");
+    CHECK(format_duration(59s) == "under a minute");
+    CHECK(format_duration(90min) == "1h 30m");
+    CHECK(format_duration(std::chrono::days{14}) == "14d");
+    CHECK(format_duration(-(std::chrono::days{1} + 2h)) == "1d 2h");
+    CHECK(severity_text(Cvss{"v", 9.8, "critical"}) == "9.8 (critical)");
+}
