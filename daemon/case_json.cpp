@@ -17,7 +17,9 @@ using json = nlohmann::ordered_json;
 json time_or_null(const std::optional<TimePoint>& t) {
     return t ? json(format_iso8601(*t)) : json(nullptr);
 }
-json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+json string_or_null(const std::string& s) {
+    return s.empty() ? json(nullptr) : json(s);
+}
 }  // namespace
 
 json case_json(storage::Database& db, const Case& c, TimePoint now, bool details) {

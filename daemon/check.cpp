@@ -13,7 +13,8 @@ namespace embargo::daemon {
 bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
     bool ok = true;
     auto line = [&](bool good, const std::string& what, const std::string& detail) {
-        out << (good ? "ok    " : "FAIL  ") << what << (detail.empty() ? "" : ": " + detail) << "\n";
+        out << (good ? "ok    " : "FAIL  ") << what << (detail.empty() ? "" : ": " + detail)
+            << "\n";
         ok = ok && good;
     };
     line(true, "configuration " + cfg.path, "");
@@ -25,7 +26,7 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
     } catch (const std::exception& e) {
         line(false, "database " + cfg.storage.database, e.what());
     }
-    struct stat st{};
+    struct stat st {};
     if (::stat(cfg.gpg.homedir.c_str(), &st) != 0) {
         line(false, "gpg homedir " + cfg.gpg.homedir, "missing: create it and import the team key");
     } else {
@@ -42,13 +43,15 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
                     line(*k->expires > now, "team key " + fpr,
                          "expires " + format_iso8601(*k->expires) + ": extend or rotate it");
                 } else {
-                    line(true, "team key " + fpr, i == 0 ? "secret key present (signs)" : "secret key present");
+                    line(true, "team key " + fpr,
+                         i == 0 ? "secret key present (signs)" : "secret key present");
                 }
             }
             for (const auto& m : cfg.team.members) {
                 auto k = gpg.key(m.fingerprint, false);
                 if (!k) {
-                    line(false, "member key " + m.email, m.fingerprint + " not in the keyring: import it");
+                    line(false, "member key " + m.email,
+                         m.fingerprint + " not in the keyring: import it");
                 } else if (k->expires && *k->expires < now + std::chrono::days{30}) {
                     out << "WARN  member key " << m.email << ": expires "
                         << format_iso8601(*k->expires) << "\n";
@@ -61,8 +64,8 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
         }
     }
     try {
-        imap::Settings is{cfg.imap.url, cfg.imap.username, cfg.imap.password, cfg.imap.starttls,
-                          cfg.imap.ca_file, std::chrono::seconds{20}};
+        imap::Settings is{cfg.imap.url,      cfg.imap.username, cfg.imap.password,
+                          cfg.imap.starttls, cfg.imap.ca_file,  std::chrono::seconds{20}};
         imap::Client c(is);
         c.login_check();
         auto s = c.status();
@@ -82,7 +85,8 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
         ss.timeout = std::chrono::seconds{20};
         smtp::Client c(ss);
         c.check();
-        line(true, "SMTP " + cfg.smtp.url, cfg.smtp.username.empty() ? "greeting ok" : "greeting and AUTH ok");
+        line(true, "SMTP " + cfg.smtp.url,
+             cfg.smtp.username.empty() ? "greeting ok" : "greeting and AUTH ok");
     } catch (const std::exception& e) {
         line(false, "SMTP " + cfg.smtp.url, e.what());
     }

@@ -36,8 +36,8 @@ std::optional<TimePoint> parse_now_or_exit(const std::string& value) {
     if (value.empty()) return std::nullopt;
     auto t = parse_iso8601(value, true);
     if (!t)
-        throw ExitRequest{kUsage, "--now: '" + value +
-                                      "' is not an ISO 8601 time such as 2026-12-01T09:00:00Z"};
+        throw ExitRequest{
+            kUsage, "--now: '" + value + "' is not an ISO 8601 time such as 2026-12-01T09:00:00Z"};
     return t;
 }
 

@@ -83,7 +83,8 @@ int run(int argc, char** argv) {
         std::cout << kUsage;
         return 0;
     }
-    if (args.empty()) throw cli::ExitRequest{cli::kUsage, std::string("embargoctl: no command\n") + kUsage};
+    if (args.empty())
+        throw cli::ExitRequest{cli::kUsage, std::string("embargoctl: no command\n") + kUsage};
     if (config_path.empty())
         throw cli::ExitRequest{cli::kUsage, "embargoctl: --config FILE is required"};
     const std::string cmd = args[0];
@@ -140,8 +141,9 @@ int run(int argc, char** argv) {
                       << "  flags:     " << j["flags"].dump() << "\n"
                       << "  milestones:\n";
             for (const auto& m : c->milestones)
-                std::printf("    %-14s due %-21s done %s%s\n", std::string(to_string(m.name)).c_str(),
-                            table_time(m.due).c_str(), table_time(m.done).c_str(),
+                std::printf("    %-14s due %-21s done %s%s\n",
+                            std::string(to_string(m.name)).c_str(), table_time(m.due).c_str(),
+                            table_time(m.done).c_str(),
                             is_open(c->state) && m.overdue(now) ? "  OVERDUE" : "");
             std::cout << "  events:\n";
             for (const auto& e : j["events"])
@@ -168,10 +170,11 @@ int run(int argc, char** argv) {
             std::cout << "outbox empty: every notification was delivered\n";
         } else {
             for (const auto& o : j)
-                std::cout << o["message_id"].get<std::string>() << "  " << o["case"].get<std::string>()
-                          << "  " << o["kind"].get<std::string>() << "  " << o["to"].get<std::string>()
-                          << "  attempts " << o["attempts"].get<int>()
-                          << (o["parked"].get<bool>() ? "  PARKED" : "") << "\n";
+                std::cout << o["message_id"].get<std::string>() << "  "
+                          << o["case"].get<std::string>() << "  " << o["kind"].get<std::string>()
+                          << "  " << o["to"].get<std::string>() << "  attempts "
+                          << o["attempts"].get<int>() << (o["parked"].get<bool>() ? "  PARKED" : "")
+                          << "\n";
         }
     } else if (cmd == "quarantine") {
         need_args(0, "no arguments");
@@ -183,7 +186,8 @@ int run(int argc, char** argv) {
         } else {
             for (const auto& q : j)
                 std::cout << "uid " << q["uid"].get<long long>() << "  attempts "
-                          << q["attempts"].get<int>() << "  " << q["error"].get<std::string>() << "\n";
+                          << q["attempts"].get<int>() << "  " << q["error"].get<std::string>()
+                          << "\n";
         }
     } else if (cmd == "audit") {
         need_args(0, "no arguments");

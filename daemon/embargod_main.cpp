@@ -30,7 +30,7 @@ void on_signal(int sig) {
 }
 
 void install_signals() {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaction(s, &sa, nullptr);
@@ -51,8 +51,8 @@ int run(int argc, char** argv) {
         po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
-        throw cli::ExitRequest{cli::kUsage, std::string("embargod: ") + e.what() +
-                                                " (see embargod --help)"};
+        throw cli::ExitRequest{cli::kUsage,
+                               std::string("embargod: ") + e.what() + " (see embargod --help)"};
     }
     if (vm.count("help")) {
         std::cout << "usage: embargod --config FILE [--once] [--now TIME] [--log-level L]\n"

@@ -7,10 +7,11 @@
 #include <algorithm>
 
 #include "core/case.hpp"
+#include "core/notice_text.hpp"
 #include "core/rotation.hpp"
 #include "core/text.hpp"
 #include "core/threading.hpp"
-#include "core/notice_text.hpp"
+#include "daemon/command_step.hpp"
 #include "daemon/message_view.hpp"
 #include "daemon/notifier.hpp"
 #include "parsers/mime.hpp"
@@ -19,6 +20,7 @@
 #include "storage/mailbox_store.hpp"
 #include "storage/message_store.hpp"
 #include "storage/outbox_store.hpp"
+#include "storage/signature_store.hpp"
 
 namespace embargo::daemon {
 namespace {
@@ -91,6 +93,8 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
         return result;
     }
 
+    const bool message_id_seen = storage::message_id_seen(db_, view.message_id);
+
     // 1. Threading: a reply to a known message or notification, or a case tag.
     std::optional<Case> kase;
     for (const auto& ref : thread_candidates(view.in_reply_to, view.references)) {
@@ -109,8 +113,7 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     bool joined = false;
     if (!kase) {
         std::optional<std::string> dup;
-        if (storage::message_id_seen(db_, view.message_id))
-            dup = storage::case_of_message_id(db_, view.message_id);
+        if (message_id_seen) dup = storage::case_of_message_id(db_, view.message_id);
         if (!dup)
             dup = storage::open_case_by_reporter_subject(db_, view.from, view.norm_subject,
                                                          received - kSameReporterWindow);
@@ -127,8 +130,8 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
         is_new = true;
         Case c;
         auto ymd = std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(received)};
-        CaseId id = storage::next_case_id(db_, cfg.project.case_prefix,
-                                          static_cast<int>(ymd.year()));
+        CaseId id =
+            storage::next_case_id(db_, cfg.project.case_prefix, static_cast<int>(ymd.year()));
         c.id = id.str();
         c.state = CaseState::Triage;
         c.subject = view.subject;
@@ -186,42 +189,63 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
         storage::append_event(db_, Event{0, c.id, now, "embargod", "report-joined",
                                          "report " + view.message_id + " from " + view.from, ""});
     else if (is_reply)
-        storage::append_event(db_, Event{0, c.id, now, view.from, "message",
-                                         "message " + view.message_id, ""});
+        storage::append_event(
+            db_, Event{0, c.id, now, view.from, "message", "message " + view.message_id, ""});
     for (const auto& f : view.flags)
         storage::append_event(db_, Event{0, c.id, now, "embargod", "flagged",
                                          f + " on message " + view.message_id, ""});
+    for (const auto& fpr : view.imported_keys) {
+        storage::record_sender_key(db_, view.from, fpr, now);
+        storage::append_event(db_, Event{0, c.id, now, view.from, "key-imported", fpr, ""});
+    }
+
+    // 5. Commands, only in replies on a case thread (never in a new report).
+    CommandStep commands;
+    if (is_reply) commands = run_commands(db_, cfg, c, view, message_id_seen, now);
     storage::save_case(db_, c);
 
-    // 5. Notifications, queued in this same transaction.
-    if (notifier_) result.notifications = notify(c, view, is_new, joined, is_reply, now);
+    // 6. Notifications, queued in this same transaction.
+    if (notifier_) {
+        result.notifications = notify(c, view, is_new, joined, is_reply, now);
+        for (const auto& n : commands.notices)
+            result.notifications += notifier_->queue(db_, n, now, view.message_id);
+        if (commands.relay_to_reporters && !c.reporters.empty()) {
+            workflow::NoticeRequest r;
+            r.kind = "relay";
+            r.case_id = c.id;
+            r.to = c.reporters;
+            r.subject = c.subject;
+            r.body = "Case: " + c.id + "\n\n" + commands.text_without_commands;
+            result.notifications += notifier_->queue(db_, r, now, view.message_id);
+        }
+    }
 
     advance();
     tx.commit();
 
     result.case_id = c.id;
-    result.outcome = is_new    ? IntakeResult::Outcome::NewCase
+    result.outcome = is_new   ? IntakeResult::Outcome::NewCase
                      : joined ? IntakeResult::Outcome::Joined
                               : IntakeResult::Outcome::Reply;
     return result;
 }
 
-int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joined,
-                   bool is_reply, TimePoint now) {
+int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joined, bool is_reply,
+                   TimePoint now) {
     const Config& cfg = *cfg_;
     int queued = 0;
     const bool from_member = cfg.member_by_email(view.from) != nullptr;
     // Never answer auto-replies, bounces, lists or our own mail; and at most a
     // few acks a day per address.
-    const bool may_answer = !view.automated && !view.from.empty() &&
-                            storage::count_outbox_since(db_, view.from, "ack",
-                                                        now - std::chrono::days{1}) +
-                                    storage::count_outbox_since(db_, view.from, "undecryptable",
-                                                                now - std::chrono::days{1}) <
-                                kMaxAcksPerDay;
+    const bool may_answer =
+        !view.automated && !view.from.empty() &&
+        storage::count_outbox_since(db_, view.from, "ack", now - std::chrono::days{1}) +
+                storage::count_outbox_since(db_, view.from, "undecryptable",
+                                            now - std::chrono::days{1}) <
+            kMaxAcksPerDay;
     if (!view.automated && !may_answer)
-        spdlog::warn("case {}: not answering {}: more than {} notices to it today", c.id,
-                     view.from, kMaxAcksPerDay);
+        spdlog::warn("case {}: not answering {}: more than {} notices to it today", c.id, view.from,
+                     kMaxAcksPerDay);
     if (is_new || joined) {
         if (may_answer && !from_member) {
             if (view.undecryptable) {
@@ -258,8 +282,9 @@ int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joi
         r.case_id = c.id;
         r.to = to;
         r.subject = view.subject;
-        r.body = "Case: " + c.id + "\nFrom: " + (view.from_name.empty() ? "" : view.from_name + " ") +
-                 "<" + view.from + ">" +
+        r.body = "Case: " + c.id +
+                 "\nFrom: " + (view.from_name.empty() ? "" : view.from_name + " ") + "<" +
+                 view.from + ">" +
                  (view.undecryptable ? "\nNote: this message could not be decrypted." : "") +
                  "\n\n" + view.text;
         queued += notifier_->queue(db_, r, now, view.message_id);

@@ -42,7 +42,7 @@ class Notifier;
 struct MessageView;
 
 class Intake {
-public:
+  public:
     // gpg may be null (no keyring configured): encrypted mail is then flagged
     // undecryptable. notifier may be null: nothing is queued.
     Intake(const Config& cfg, storage::Database& db, crypto::Gpg* gpg, Notifier* notifier);
@@ -53,7 +53,7 @@ public:
 
     void set_config(const Config& cfg) { cfg_ = &cfg; }
 
-private:
+  private:
     int notify(const Case& c, const MessageView& view, bool is_new, bool joined, bool is_reply,
                TimePoint now);
     const Config* cfg_;

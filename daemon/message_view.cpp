@@ -48,9 +48,9 @@ MessageView view_message(const IncomingMessage& in, const Config& cfg, crypto::G
                         cfg.limits.max_header_bytes};
     mime::Message msg = mime::parse(in.raw, limits);
 
-    v.message_id = msg.message_id.empty() ? "no-message-id." + v.content_hash.substr(0, 32) +
-                                                "@embargo.invalid"
-                                          : msg.message_id;
+    v.message_id = msg.message_id.empty()
+                       ? "no-message-id." + v.content_hash.substr(0, 32) + "@embargo.invalid"
+                       : msg.message_id;
     v.in_reply_to = msg.in_reply_to;
     v.references = msg.references;
     v.from = msg.from.address;
@@ -62,8 +62,8 @@ MessageView view_message(const IncomingMessage& in, const Config& cfg, crypto::G
     v.automated = is_automated(msg, cfg, v.from);
 
     if (gpg && !in.oversized) {
-        auto opened = crypto::open_message(*gpg, msg, in.raw, limits, cfg.limits.max_keys_per_message,
-                                           cfg.limits.max_key_bytes);
+        auto opened = crypto::open_message(
+            *gpg, msg, in.raw, limits, cfg.limits.max_keys_per_message, cfg.limits.max_key_bytes);
         v.encrypted = opened.encrypted;
         v.undecryptable = opened.undecryptable;
         v.text = opened.text;

@@ -72,7 +72,8 @@ int Notifier::queue(storage::Database& db, const workflow::NoticeRequest& r, Tim
 Notifier::Notifier(const Config& cfg, crypto::Gpg* gpg) : cfg_(&cfg), gpg_(gpg) {}
 
 std::string Notifier::thread_root(const std::string& case_id) const {
-    return case_id + "@" + (cfg_->project.domain.empty() ? "embargo.invalid" : cfg_->project.domain);
+    return case_id + "@" +
+           (cfg_->project.domain.empty() ? "embargo.invalid" : cfg_->project.domain);
 }
 
 std::string Notifier::recipient_key(const std::string& email) {

@@ -32,7 +32,7 @@ struct Notice {
 };
 
 class Notifier {
-public:
+  public:
     Notifier(const Config& cfg, crypto::Gpg* gpg);
     void set_config(const Config& cfg) { cfg_ = &cfg; }
     // Returns how many outbox items were queued.
@@ -48,7 +48,7 @@ public:
     // The Message-ID every notification of a case threads under.
     std::string thread_root(const std::string& case_id) const;
 
-private:
+  private:
     std::string recipient_key(const std::string& email);
     const Config* cfg_;
     crypto::Gpg* gpg_;

@@ -22,9 +22,8 @@ std::string mailbox_of_url(const std::string& url) {
     return box.empty() ? "INBOX" : box;
 }
 
-PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db,
-                       const Config& cfg, const std::function<TimePoint()>& now,
-                       const std::atomic<bool>& stop) {
+PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db, const Config& cfg,
+                       const std::function<TimePoint()>& now, const std::atomic<bool>& stop) {
     PollStats stats;
     const std::string mailbox = mailbox_of_url(cfg.imap.url);
     auto status = imap.status();
@@ -83,14 +82,14 @@ PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db
                          r.outcome == IntakeResult::Outcome::NewCase  ? "opened"
                          : r.outcome == IntakeResult::Outcome::Joined ? "joined"
                          : r.outcome == IntakeResult::Outcome::Reply  ? "threaded into"
-                                                                       : "already stored in",
+                                                                      : "already stored in",
                          r.case_id.empty() ? "-" : r.case_id);
             if (!cfg.imap.processed_mailbox.empty()) {
                 try {
                     imap.move(info.uid, cfg.imap.processed_mailbox);
                 } catch (const std::exception& e) {
-                    spdlog::warn("mailbox {} uid {}: could not move it to {}: {}", mailbox, info.uid,
-                                 cfg.imap.processed_mailbox, e.what());
+                    spdlog::warn("mailbox {} uid {}: could not move it to {}: {}", mailbox,
+                                 info.uid, cfg.imap.processed_mailbox, e.what());
                 }
             }
         } catch (const imap::ImapNoSuchMessage&) {
@@ -121,8 +120,9 @@ PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db
                 spdlog::error("mailbox {} uid {}: quarantined after {} failed attempts: {}",
                               mailbox, info.uid, f.attempts, e.what());
             } else {
-                spdlog::warn("mailbox {} uid {}: processing failed (attempt {} of {}), will retry: {}",
-                             mailbox, info.uid, f.attempts, kMaxAttempts, e.what());
+                spdlog::warn(
+                    "mailbox {} uid {}: processing failed (attempt {} of {}), will retry: {}",
+                    mailbox, info.uid, f.attempts, kMaxAttempts, e.what());
             }
         }
     }

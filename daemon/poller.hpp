@@ -31,9 +31,8 @@ constexpr int kMaxAttempts = 3;
 
 // Throws imap::ImapError when the mailbox cannot be used. `stop` is checked
 // between messages: the message in hand is always finished.
-PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db,
-                       const Config& cfg, const std::function<TimePoint()>& now,
-                       const std::atomic<bool>& stop);
+PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db, const Config& cfg,
+                       const std::function<TimePoint()>& now, const std::atomic<bool>& stop);
 
 // The mailbox name of an IMAP URL (the path after the host), INBOX by default.
 std::string mailbox_of_url(const std::string& url);

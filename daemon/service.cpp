@@ -8,6 +8,7 @@
 #include "daemon/imap_client.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/schedule_step.hpp"
 #include "daemon/smtp_client.hpp"
 #include "storage/case_store.hpp"
 
@@ -23,13 +24,14 @@ std::string CycleResult::status_line() const {
 
 Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
     : cfg_(std::move(cfg)), fixed_now_(fixed_now), db_(cfg_.storage.database) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(cfg_.gpg.homedir.c_str(), &st) == 0) {
         gpg_ = std::make_unique<crypto::Gpg>(cfg_.gpg.homedir);
     } else {
-        spdlog::warn("gpg homedir {} does not exist: encrypted mail cannot be read and nothing "
-                     "can be encrypted (create it and import the team key)",
-                     cfg_.gpg.homedir);
+        spdlog::warn(
+            "gpg homedir {} does not exist: encrypted mail cannot be read and nothing "
+            "can be encrypted (create it and import the team key)",
+            cfg_.gpg.homedir);
     }
     notifier_ = std::make_unique<Notifier>(cfg_, gpg_.get());
     intake_ = std::make_unique<Intake>(cfg_, db_, gpg_.get(), notifier_.get());
@@ -77,6 +79,13 @@ CycleResult Service::cycle(const std::atomic<bool>& stop) {
         r.mailbox_ok = false;
         r.mailbox_error = e.what();
         spdlog::error("mailbox: {}", e.what());
+    }
+    if (!stop.load()) {
+        try {
+            r.scheduled = run_scheduler(db_, cfg_, *notifier_, gpg_.get(), now());
+        } catch (const std::exception& e) {
+            spdlog::error("scheduler: {}", e.what());
+        }
     }
     if (!stop.load()) r.send = flush_outbox(db_, *smtp_, clock, stop);
     for (const auto& c : storage::list_cases(db_, false))

@@ -38,7 +38,7 @@ struct CycleResult {
 };
 
 class Service {
-public:
+  public:
     // Opens the database (throws storage::StorageError) and the keyring.
     Service(Config cfg, std::optional<TimePoint> fixed_now);
     ~Service();
@@ -50,7 +50,7 @@ public:
     const Config& config() const { return cfg_; }
     storage::Database& db() { return db_; }
 
-private:
+  private:
     void make_clients();
     Config cfg_;
     std::optional<TimePoint> fixed_now_;

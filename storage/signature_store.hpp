@@ -1,0 +1,18 @@
+// Replay protection and sender keys: signatures already used for commands,
+// and which public key came with whose mail.
+#pragma once
+
+#include <string>
+
+#include "core/time.hpp"
+#include "storage/database.hpp"
+
+namespace embargo::storage {
+
+bool signature_seen(Database& db, const std::string& digest);
+void record_signature(Database& db, const std::string& digest, const std::string& fingerprint,
+                      const std::string& message_id, TimePoint now);
+void record_sender_key(Database& db, const std::string& email, const std::string& fingerprint,
+                       TimePoint now);
+
+}  // namespace embargo::storage
