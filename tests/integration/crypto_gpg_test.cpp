@@ -1,0 +1,537 @@
+// The Gpg class against the real gpg CLI: decrypt/verify what gpg produced,
+// produce what gpg accepts, and survive hostile key data and ciphertexts.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "crypto/gpg.hpp"
+#include "crypto/openpgp.hpp"
+#include "tests/support/gpg_home.hpp"
+
+using namespace embargo;
+using namespace embargo::crypto;
+using embargo::test::GpgHome;
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+double seconds_since(Steady::time_point t0) {
+    return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+// A team home (our side, driven through Gpg) and a reporter home (gpg CLI),
+// each knowing the other's public key.
+struct Pair {
+    GpgHome team_home;
+    GpgHome alice_home;
+    std::string team;
+    std::string alice;
+    Pair() {
+        team = team_home.make_key("Security Team <security@example.org>");
+        alice = alice_home.make_key("Alice Reporter <alice@example.net>");
+        team_home.import(alice_home.export_public(alice));
+        alice_home.import(team_home.export_public(team));
+    }
+};
+
+// New-format OpenPGP packet.
+std::string packet(int tag, const std::string& body) {
+    std::string p(1, static_cast<char>(0xC0 | tag));
+    std::size_t n = body.size();
+    if (n < 192) {
+        p.push_back(static_cast<char>(n));
+    } else if (n < 8384) {
+        n -= 192;
+        p.push_back(static_cast<char>((n >> 8) + 192));
+        p.push_back(static_cast<char>(n & 0xFF));
+    } else {
+        p.push_back(static_cast<char>(0xFF));
+        for (int s = 24; s >= 0; s -= 8) p.push_back(static_cast<char>((body.size() >> s) & 0xFF));
+    }
+    return p + body;
+}
+
+// Splits binary packets into (tag, whole packet) pairs (test-side reader,
+// old and new packet formats, no partial lengths).
+std::vector<std::pair<int, std::string>> split_packets(const std::string& d) {
+    std::vector<std::pair<int, std::string>> out;
+    std::size_t i = 0;
+    while (i < d.size()) {
+        unsigned char h = static_cast<unsigned char>(d[i]);
+        REQUIRE((h & 0x80) != 0);
+        int tag;
+        std::size_t j = i + 1;
+        std::size_t len = 0;
+        if (h & 0x40) {
+            tag = h & 0x3F;
+            unsigned char o1 = static_cast<unsigned char>(d[j++]);
+            if (o1 < 192) {
+                len = o1;
+            } else if (o1 < 224) {
+                len = ((o1 - 192) << 8) + static_cast<unsigned char>(d[j++]) + 192;
+            } else {
+                for (int k = 0; k < 4; ++k) len = (len << 8) | static_cast<unsigned char>(d[j++]);
+            }
+        } else {
+            tag = (h >> 2) & 0x0F;
+            int n = (h & 3) == 0 ? 1 : (h & 3) == 1 ? 2 : 4;
+            for (int k = 0; k < n; ++k) len = (len << 8) | static_cast<unsigned char>(d[j++]);
+        }
+        out.emplace_back(tag, d.substr(i, j + len - i));
+        i = j + len;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("decrypt_verify: signed-inside-encrypted from the gpg CLI", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string text = "Heap overflow in the header parser.\nSteps: ...\n";
+    DecryptResult r = gpg.decrypt_verify(p.alice_home.encrypt(text, p.team, p.alice));
+    REQUIRE(r.decrypted);
+    CHECK_FALSE(r.no_secret_key);
+    CHECK(r.plaintext == text);
+    REQUIRE(r.signatures.size() == 1);
+    CHECK(r.signatures[0].status == SignatureInfo::Status::Valid);
+    CHECK(r.signatures[0].fingerprint == p.alice);
+    REQUIRE(r.signatures[0].created);
+    auto age = std::chrono::system_clock::now() - *r.signatures[0].created;
+    CHECK(std::chrono::abs(age) < std::chrono::minutes(5));
+}
+
+TEST_CASE("decrypt_verify: unsigned, binary, and signed by an unknown key", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    GpgHome stranger_home;
+    std::string stranger = stranger_home.make_key("Stranger <s@example.com>");
+    stranger_home.import(p.team_home.export_public(p.team));
+
+    DecryptResult plain = gpg.decrypt_verify(p.alice_home.encrypt("no signature\n", p.team));
+    REQUIRE(plain.decrypted);
+    CHECK(plain.plaintext == "no signature\n");
+    CHECK(plain.signatures.empty());
+
+    std::string binary =
+        p.alice_home
+            .gpg({"--trust-model", "always", "--recipient", p.team, "--encrypt"}, "binary form\n")
+            .out;
+    DecryptResult bin = gpg.decrypt_verify(binary);
+    REQUIRE(bin.decrypted);
+    CHECK(bin.plaintext == "binary form\n");
+
+    DecryptResult unknown =
+        gpg.decrypt_verify(stranger_home.encrypt("who am i\n", p.team, stranger));
+    REQUIRE(unknown.decrypted);
+    REQUIRE(unknown.signatures.size() == 1);
+    CHECK(unknown.signatures[0].status == SignatureInfo::Status::Invalid);
+    // gpg names the issuer from the signature itself, unverified.
+    CHECK(stranger.find(unknown.signatures[0].fingerprint) != std::string::npos);
+    CHECK(unknown.signatures[0].error.find("no public key") != std::string::npos);
+}
+
+TEST_CASE("decrypt_verify: encrypted to someone else, truncated, garbage", "[gpg][hostile]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    // Alice encrypts to herself only: the team has no secret key for it.
+    std::string to_other = p.alice_home.encrypt("secret for alice only\n", p.alice);
+    auto t0 = Steady::now();
+    DecryptResult other = gpg.decrypt_verify(to_other);
+    CHECK_FALSE(other.decrypted);
+    CHECK(other.no_secret_key);
+    CHECK(other.plaintext.empty());
+    CHECK(other.error.find("no matching secret key") != std::string::npos);
+    CHECK(other.error.find("secret for alice") == std::string::npos);
+
+    std::string good = p.alice_home.encrypt(std::string(20000, 'x') + "\n", p.team);
+    std::string truncated = good.substr(0, good.size() / 2);
+    DecryptResult trunc = gpg.decrypt_verify(truncated);
+    CHECK_FALSE(trunc.decrypted);
+    CHECK(trunc.plaintext.empty());
+    CHECK_FALSE(trunc.error.empty());
+
+    // Flip one base64 character in the middle of the body: integrity check fails.
+    std::string flipped = good;
+    std::size_t mid = flipped.size() / 2;
+    flipped[mid] = flipped[mid] == 'A' ? 'B' : 'A';
+    DecryptResult tampered = gpg.decrypt_verify(flipped);
+    CHECK_FALSE(tampered.decrypted);
+    CHECK(tampered.plaintext.empty());
+
+    DecryptResult garbage = gpg.decrypt_verify("-----BEGIN PGP MESSAGE-----\n\nnot base64 !!!\n");
+    CHECK_FALSE(garbage.decrypted);
+    CHECK_FALSE(garbage.error.empty());
+    DecryptResult empty = gpg.decrypt_verify("");
+    CHECK_FALSE(empty.decrypted);
+    CHECK(seconds_since(t0) < 20.0);
+}
+
+TEST_CASE("decrypt_verify: inline-signed (not encrypted) message", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    DecryptResult r = gpg.decrypt_verify(p.alice_home.sign_inline("only signed\n", p.alice));
+    CHECK_FALSE(r.decrypted);
+    REQUIRE(r.signed_only);
+    CHECK(r.plaintext == "only signed\n");
+    REQUIRE(r.signatures.size() == 1);
+    CHECK(r.signatures[0].valid());
+    CHECK(r.signatures[0].fingerprint == p.alice);
+}
+
+TEST_CASE("decrypt_verify: output cap and deadline end hostile runs", "[gpg][hostile]") {
+    Pair p;
+    // 30 MB of zeros compress to a few KB: a compression bomb against a 1 MB cap.
+    std::string bomb = p.alice_home.encrypt(std::string(30u * 1024u * 1024u, '\0'), p.team);
+    REQUIRE(bomb.size() < 1024u * 1024u);
+    GpgOptions small;
+    small.max_output_bytes = 1024 * 1024;
+    Gpg capped(p.team_home.path(), small);
+    auto t0 = Steady::now();
+    DecryptResult r = capped.decrypt_verify(bomb);
+    CHECK_FALSE(r.decrypted);
+    CHECK(r.plaintext.empty());
+    CHECK(r.error.find("exceeds the limit") != std::string::npos);
+    CHECK(seconds_since(t0) < 20.0);
+
+    GpgOptions hasty;
+    hasty.timeout = std::chrono::milliseconds(1);
+    Gpg rushed(p.team_home.path(), hasty);
+    DecryptResult late = rushed.decrypt_verify(p.alice_home.encrypt("x\n", p.team));
+    CHECK_FALSE(late.decrypted);
+    CHECK(late.error.find("did not finish") != std::string::npos);
+
+    // The normal instance still works afterwards.
+    Gpg gpg(p.team_home.path());
+    CHECK(gpg.decrypt_verify(p.alice_home.encrypt("after\n", p.team)).plaintext == "after\n");
+}
+
+TEST_CASE("verify_detached: good, altered bytes, unknown key, damaged signature", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string data = "Content-Type: text/plain\r\n\r\n/state fixing\r\nCase: EMST-2026-0001\r\n";
+    std::string sig = p.alice_home.detach_sign(data, p.alice);
+
+    SignatureInfo good = gpg.verify_detached(data, sig);
+    CHECK(good.status == SignatureInfo::Status::Valid);
+    CHECK(good.fingerprint == p.alice);
+    CHECK(good.created.has_value());
+    CHECK(good.error.empty());
+
+    std::string altered = data;
+    altered.replace(altered.find("fixing"), 6, "fixed!");
+    SignatureInfo bad = gpg.verify_detached(altered, sig);
+    CHECK(bad.status == SignatureInfo::Status::Invalid);
+    CHECK(bad.error.find("bad signature") != std::string::npos);
+    CHECK_FALSE(bad.valid());
+
+    GpgHome stranger_home;
+    std::string stranger = stranger_home.make_key("Stranger <s@example.com>");
+    SignatureInfo unknown = gpg.verify_detached(data, stranger_home.detach_sign(data, stranger));
+    CHECK(unknown.status == SignatureInfo::Status::Invalid);
+    CHECK(unknown.error.find("no public key") != std::string::npos);
+
+    SignatureInfo damaged = gpg.verify_detached(data, sig.substr(0, sig.size() / 2));
+    CHECK(damaged.status == SignatureInfo::Status::Invalid);
+    SignatureInfo empty = gpg.verify_detached(data, "");
+    CHECK(empty.status == SignatureInfo::Status::Invalid);
+}
+
+TEST_CASE("verify: a signing subkey reports the primary fingerprint", "[gpg]") {
+    Pair p;
+    // Give Alice a separate signing subkey; gpg then signs with it.
+    p.alice_home.gpg({"--passphrase", "", "--quick-add-key", p.alice, "ed25519", "sign", "never"});
+    std::string listing = p.alice_home.gpg({"--with-colons", "--list-keys", p.alice}).out;
+    p.team_home.import(p.alice_home.export_public(p.alice));
+    std::string data = "signed by a subkey\n";
+    std::string sig = p.alice_home.detach_sign(data, p.alice);
+    auto check = p.alice_home.verify_detached(data, sig);
+    REQUIRE(check.exit_code == 0);
+    // VALIDSIG's first field is the subkey, not the primary.
+    CHECK(check.status.find("VALIDSIG " + p.alice) == std::string::npos);
+
+    Gpg gpg(p.team_home.path());
+    SignatureInfo s = gpg.verify_detached(data, sig);
+    CHECK(s.status == SignatureInfo::Status::Valid);
+    CHECK(s.fingerprint == p.alice);
+}
+
+TEST_CASE("verify_cleartext: clearsigned text with text around it", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string text = "/lead bob\n- dash line\nCase: EMST-2026-0001\n";
+    std::string signed_block = p.alice_home.clearsign(text, p.alice);
+    std::string st;
+    SignatureInfo s = gpg.verify_cleartext(signed_block, &st);
+    CHECK(s.valid());
+    CHECK(s.fingerprint == p.alice);
+    CHECK(st == text);
+
+    std::string altered = signed_block;
+    altered.replace(altered.find("bob"), 3, "eve");
+    SignatureInfo bad = gpg.verify_cleartext(altered, &st);
+    CHECK(bad.status == SignatureInfo::Status::Invalid);
+    CHECK(bad.error.find("bad signature") != std::string::npos);
+
+    SignatureInfo inline_signed =
+        gpg.verify_cleartext(p.alice_home.sign_inline("inline\n", p.alice), &st);
+    CHECK(inline_signed.valid());
+    CHECK(st == "inline\n");
+
+    SignatureInfo none = gpg.verify_cleartext("just text, nothing signed\n", &st);
+    CHECK(none.status == SignatureInfo::Status::Invalid);
+    CHECK(st.empty());
+}
+
+TEST_CASE("encrypt_sign and sign_detached produce what the gpg CLI accepts", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string text = "Case: EMST-2026-0001\nThe fix is ready.\n";
+    std::string armored = gpg.encrypt_sign(text, {p.alice}, p.team);
+    CHECK(armored.rfind("-----BEGIN PGP MESSAGE-----", 0) == 0);
+    auto d = p.alice_home.decrypt(armored);
+    REQUIRE(d.exit_code == 0);
+    CHECK(d.decryption_okay());
+    CHECK(d.plaintext == text);
+    CHECK(d.good_signature_by(p.team));
+
+    // Two recipients: both can read it.
+    GpgHome bob_home;
+    std::string bob = bob_home.make_key("Bob <bob@example.org>");
+    p.team_home.import(bob_home.export_public(bob));
+    std::string both = gpg.encrypt_sign(text, {p.alice, bob}, p.team);
+    CHECK(bob_home.decrypt(both).plaintext == text);
+    CHECK(p.alice_home.decrypt(both).plaintext == text);
+
+    std::string data = "Content-Type: text/plain\r\n\r\nannouncement\r\n";
+    std::string sig = gpg.sign_detached(data, p.team);
+    CHECK(sig.rfind("-----BEGIN PGP SIGNATURE-----", 0) == 0);
+    CHECK(gpg.last_micalg().rfind("pgp-sha", 0) == 0);
+    auto v = p.alice_home.verify_detached(data, sig);
+    CHECK(v.exit_code == 0);
+    CHECK(v.good_signature_by(p.team));
+    // And our own verification agrees.
+    CHECK(gpg.verify_detached(data, sig).fingerprint == p.team);
+}
+
+TEST_CASE("encrypt_sign and sign_detached refuse unusable keys clearly", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string missing(40, 'A');
+    CHECK_THROWS_WITH(gpg.encrypt_sign("x", {missing}, p.team),
+                      Catch::Contains(missing) && Catch::Contains("import"));
+    CHECK_THROWS_WITH(gpg.encrypt_sign("x", {p.alice}, p.alice),  // no secret key for alice here
+                      Catch::Contains("secret signing key") && Catch::Contains(p.alice));
+    CHECK_THROWS_AS(gpg.sign_detached("x", missing), GpgError);
+    CHECK_THROWS_AS(gpg.encrypt_sign("x", {}, p.team), GpgError);
+
+    // A sign-only key (no encryption subkey).
+    GpgHome signonly_home;
+    std::string so = signonly_home
+                         .gpg({"--status-fd", "1", "--passphrase", "", "--quick-gen-key",
+                               "Sign Only <so@example.org>", "ed25519", "sign", "never"})
+                         .out;
+    std::string fpr = so.substr(so.rfind(' ') + 1);
+    fpr.erase(fpr.find_last_not_of("\n") + 1);
+    p.team_home.import(signonly_home.export_public(fpr));
+    CHECK_THROWS_WITH(gpg.encrypt_sign("x", {fpr}, p.team), Catch::Contains("cannot encrypt"));
+    CHECK_FALSE(gpg.encryption_key_for("so@example.org").has_value());
+
+    CHECK_THROWS_AS(Gpg("/nonexistent/gnupg-home"), GpgError);
+}
+
+TEST_CASE("key and encryption_key_for", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    auto team = gpg.key(p.team, true);
+    REQUIRE(team);
+    CHECK(team->fingerprint == p.team);
+    CHECK(team->has_secret);
+    CHECK(team->can_sign);
+    CHECK(team->can_encrypt);
+    CHECK_FALSE(team->expires.has_value());
+    CHECK(team->emails == std::vector<std::string>{"security@example.org"});
+
+    auto alice = gpg.key(p.alice);
+    REQUIRE(alice);
+    CHECK_FALSE(alice->has_secret);
+    CHECK_FALSE(gpg.key(p.alice, true).has_value());
+    CHECK_FALSE(gpg.key("alice@example.net").has_value());  // never a search pattern
+    CHECK_FALSE(gpg.key(p.alice.substr(24)).has_value());   // nor a key id
+
+    auto enc = gpg.encryption_key_for("ALICE@example.net");
+    REQUIRE(enc);
+    CHECK(enc->fingerprint == p.alice);
+    CHECK_FALSE(gpg.encryption_key_for("alice@example.ne").has_value());
+    CHECK_FALSE(gpg.encryption_key_for("nobody@example.net").has_value());
+    CHECK_FALSE(gpg.encryption_key_for("<alice@example.net>").has_value());
+
+    // An expiring key reports its expiry; an expired one is not usable.
+    std::string exp = p.team_home.make_key("Soon <soon@example.org>");
+    p.team_home.gpg({"--passphrase", "", "--quick-set-expire", exp, "20d"});
+    p.team_home.gpg({"--passphrase", "", "--quick-set-expire", exp, "20d", "*"});
+    auto soon = gpg.key(exp);
+    REQUIRE(soon);
+    REQUIRE(soon->expires);
+    auto left = *soon->expires - std::chrono::time_point_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now());
+    CHECK(left > std::chrono::days(19));
+    CHECK(left < std::chrono::days(21));
+
+    std::string revoked = p.team_home.make_key("Revoked <rev@example.org>");
+    p.team_home.gpg({"--import", p.team_home.path() + "/openpgp-revocs.d/" + revoked + ".rev"}, {},
+                    false);
+    // The stored revocation certificate is prefixed with ':' to prevent accidents.
+    std::string rev =
+        embargo::test::read_file(p.team_home.path() + "/openpgp-revocs.d/" + revoked + ".rev");
+    std::size_t colon = rev.find(":-----BEGIN");
+    REQUIRE(colon != std::string::npos);
+    rev.erase(colon, 1);
+    p.team_home.import(rev);
+    auto r = gpg.key(revoked);
+    REQUIRE(r);
+    CHECK(r->revoked);
+    CHECK_FALSE(gpg.encryption_key_for("rev@example.org").has_value());
+}
+
+TEST_CASE("import_public_keys: a reporter's key, then refusals", "[gpg][import]") {
+    GpgHome team_home, alice_home;
+    std::string team = team_home.make_key("Team <security@example.org>");
+    std::string alice = alice_home.make_key("Alice <alice@example.net>");
+    Gpg gpg(team_home.path());
+    (void)team;
+
+    ImportResult r = gpg.import_public_keys(alice_home.export_public(alice), 10, 1 << 20);
+    CHECK(r.refused.empty());
+    CHECK(r.imported == 1);
+    CHECK(r.fingerprints == std::vector<std::string>{alice});
+    REQUIRE(gpg.key(alice));
+    CHECK_FALSE(gpg.key(alice)->has_secret);
+
+    ImportResult again = gpg.import_public_keys(alice_home.export_public(alice), 10, 1 << 20);
+    CHECK(again.unchanged == 1);
+    CHECK(again.fingerprints == std::vector<std::string>{alice});
+
+    // Text around the armor, as in a mail body, is fine.
+    GpgHome carol_home;
+    std::string carol = carol_home.make_key("Carol <carol@example.net>");
+    ImportResult wrapped = gpg.import_public_keys(
+        "Here is my key:\n\n" + carol_home.export_public(carol) + "\nthanks\n", 10, 1 << 20);
+    CHECK(wrapped.fingerprints == std::vector<std::string>{carol});
+
+    // Binary key data works too.
+    GpgHome dave_home;
+    std::string dave = dave_home.make_key("Dave <dave@example.net>");
+    ImportResult bin = gpg.import_public_keys(dave_home.gpg({"--export", dave}).out, 10, 1 << 20);
+    CHECK(bin.fingerprints == std::vector<std::string>{dave});
+
+    // Too large for the byte cap.
+    ImportResult big = gpg.import_public_keys(alice_home.export_public(alice), 10, 100);
+    CHECK(big.fingerprints.empty());
+    REQUIRE(big.refused.size() == 1);
+    CHECK(big.refused[0].find("exceeds the limit") != std::string::npos);
+}
+
+TEST_CASE("import_public_keys never imports secret keys", "[gpg][import][hostile]") {
+    GpgHome team_home, eve_home;
+    team_home.make_key("Team <security@example.org>");
+    std::string eve = eve_home.make_key("Eve <eve@example.net>");
+    Gpg gpg(team_home.path());
+
+    ImportResult armored = gpg.import_public_keys(eve_home.export_secret(eve), 10, 1 << 20);
+    CHECK(armored.fingerprints.empty());
+    CHECK(armored.imported == 0);
+    REQUIRE_FALSE(armored.refused.empty());
+    CHECK(armored.refused[0].find("secret") != std::string::npos);
+
+    // Binary secret key, and a secret block next to a public one.
+    std::string bin_secret = eve_home.gpg({"--passphrase", "", "--export-secret-keys", eve}).out;
+    ImportResult binary = gpg.import_public_keys(bin_secret, 10, 1 << 20);
+    CHECK(binary.fingerprints.empty());
+    // Only the secret subkey: a public primary with a secret subkey packet.
+    std::string sub_secret = eve_home.gpg({"--passphrase", "", "--export-secret-subkeys", eve}).out;
+    CHECK(gpg.import_public_keys(sub_secret, 10, 1 << 20).fingerprints.empty());
+
+    GpgHome frank_home;
+    std::string frank = frank_home.make_key("Frank <frank@example.net>");
+    ImportResult mixed = gpg.import_public_keys(
+        eve_home.export_secret(eve) + frank_home.export_public(frank), 10, 1 << 20);
+    CHECK(mixed.fingerprints == std::vector<std::string>{frank});
+
+    CHECK_FALSE(gpg.key(eve, true).has_value());
+    CHECK_FALSE(gpg.key(eve).has_value());
+    CHECK(team_home.gpg({"--list-secret-keys", "--with-colons", eve}, {}, false).exit_code != 0);
+}
+
+TEST_CASE("import_public_keys: 1,000 keys are capped in bounded time", "[gpg][import][hostile]") {
+    GpgHome bulk_home, team_home;
+    team_home.make_key("Team <security@example.org>");
+    std::string thousand = bulk_home.make_many_keys(1000, "k");
+    Gpg gpg(team_home.path());
+    auto t0 = Steady::now();
+    ImportResult r = gpg.import_public_keys(thousand, 10, 4 << 20);
+    double took = seconds_since(t0);
+    CHECK(r.fingerprints.size() == 10);
+    CHECK(r.imported == 10);
+    REQUIRE_FALSE(r.refused.empty());
+    CHECK(r.refused.back().find("990 more keys") != std::string::npos);
+    CHECK(took < 10.0);
+    auto listing = team_home.gpg({"--with-colons", "--list-keys"}).out;
+    std::size_t pubs = 0;
+    for (std::size_t i = listing.find("\npub:"); i != std::string::npos;
+         i = listing.find("\npub:", i + 1))
+        ++pubs;
+    CHECK(pubs == 11);  // the team key and ten imported ones
+}
+
+TEST_CASE("import_public_keys: key bombs are refused before gpg sees them",
+          "[gpg][import][hostile]") {
+    GpgHome team_home, eve_home;
+    team_home.make_key("Team <security@example.org>");
+    std::string eve = eve_home.make_key("Eve <eve@example.net>");
+    std::string bin = eve_home.gpg({"--export", eve}).out;
+    auto packets = split_packets(bin);
+    REQUIRE(packets.size() >= 4);
+    REQUIRE(packets[0].first == 6);
+    REQUIRE(packets[1].first == 13);
+    REQUIRE(packets[2].first == 2);
+    std::string selfsig = packets[2].second;
+
+    // 5,000 user ids, each with a (non-matching) copy of the self-signature.
+    std::string uid_bomb = packets[0].second + packets[1].second + selfsig;
+    for (int i = 0; i < 5000; ++i)
+        uid_bomb +=
+            packet(13, "Eve " + std::to_string(i) + " <eve" + std::to_string(i) + "@example.net>") +
+            selfsig;
+    for (std::size_t i = 3; i < packets.size(); ++i) uid_bomb += packets[i].second;
+
+    // 50,000 signatures on one user id (the 2019 certificate-flooding attack),
+    // plus the subkey binding signature.
+    std::string sig_bomb = packets[0].second + packets[1].second;
+    for (int i = 0; i < 50000; ++i) sig_bomb += selfsig;
+    for (std::size_t i = 3; i < packets.size(); ++i) sig_bomb += packets[i].second;
+
+    GpgOptions opts;
+    Gpg gpg(team_home.path(), opts);
+    auto t0 = Steady::now();
+    ImportResult a = gpg.import_public_keys(uid_bomb, 10, 64u << 20);
+    ImportResult b = gpg.import_public_keys(sig_bomb, 10, 64u << 20);
+    CHECK(seconds_since(t0) < 5.0);
+    CHECK(a.fingerprints.empty());
+    REQUIRE(a.refused.size() == 1);
+    CHECK(a.refused[0].find("5001 user ids exceed") != std::string::npos);
+    CHECK(b.fingerprints.empty());
+    REQUIRE(b.refused.size() == 1);
+    CHECK(b.refused[0].find("50001 signatures exceed") != std::string::npos);
+    CHECK_FALSE(gpg.key(eve).has_value());
+
+    // Damaged key data: truncated binary and non-key packets.
+    ImportResult cut = gpg.import_public_keys(bin.substr(0, bin.size() - 10), 10, 1 << 20);
+    CHECK(cut.fingerprints.empty());
+    CHECK_FALSE(cut.refused.empty());
+    ImportResult literal =
+        gpg.import_public_keys(packet(11, "b\0file" + std::string(10, 'x')), 10, 1 << 20);
+    CHECK(literal.fingerprints.empty());
+    CHECK_FALSE(literal.refused.empty());
+}
