@@ -556,6 +556,10 @@ Outcome Applier::finish(const Case& original) {
         return out;
     }
     out.applied = true;
+    if (done_.empty()) {  // no commands at all: nothing to answer
+        out.updated = std::move(c_);
+        return out;
+    }
     std::string extra;
     if (status_) extra += notice_text::status_summary(c_, now_);
     if (help_) extra += (extra.empty() ? "" : "\n") + notice_text::help_text();

@@ -131,8 +131,16 @@ ParseResult Parser::run() {
         if (line == "-- " || line == "--") after_signature = true;
         bool is_command = false;
         if (!after_signature) {
+            // Blanks before the slash; HTML-to-text conversion leaves no-break spaces.
             std::size_t first = 0;
-            while (first < line.size() && blank(line[first])) ++first;
+            for (;;) {
+                if (first < line.size() && blank(line[first]))
+                    ++first;
+                else if (line.substr(first, 2) == "\xC2\xA0")
+                    first += 2;
+                else
+                    break;
+            }
             if (first < line.size() && line[first] == '/')
                 is_command = command_line(line.substr(first), number);
         }

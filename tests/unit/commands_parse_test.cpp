@@ -76,6 +76,11 @@ TEST_CASE("commands are found on their own lines, anywhere in the text") {
     CHECK(r.text_without_commands == "Hi all,\n\nI'll take this one.\n\tthanks\n");
 }
 
+TEST_CASE("no-break spaces before the slash count as blanks") {
+    CHECK(one("\xC2\xA0\xC2\xA0/fixed").kind == CommandKind::Fixed);
+    CHECK(one(" \xC2\xA0 /organized").kind == CommandKind::Organized);
+}
+
 TEST_CASE("keywords match in any case") {
     CHECK(one("/FIXED").kind == CommandKind::Fixed);
     CHECK(one("/Release-Date 2030-01-01").kind == CommandKind::ReleaseDate);

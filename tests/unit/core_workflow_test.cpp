@@ -173,6 +173,14 @@ TEST_CASE("/cc adds the Fix Team and completes organize") {
     CHECK(has(out2.done[0], "organize was already done at 2026-11-24T12:00:00Z"));
 }
 
+TEST_CASE("no commands: nothing changes and nothing is sent") {
+    auto cfg = config();
+    auto out = ok(new_case(cfg), {}, T("2026-11-24T12:00:00Z"));
+    CHECK(out.notices.empty());
+    CHECK(out.events.empty());
+    CHECK(out.updated.state == CaseState::Triage);
+}
+
 TEST_CASE("/organized completes organize without anyone") {
     auto cfg = config();
     auto c = new_case(cfg);
