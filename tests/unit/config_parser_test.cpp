@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -921,4 +922,43 @@ TEST_CASE("the documented example parses") {
     CHECK(c.project.case_prefix == "EMST");
     CHECK(c.team.members.size() >= 2);
     CHECK_FALSE(c.gpg.keys.empty());
+}
+
+TEST_CASE("mangled files give a ConfigError, never another exception or a crash") {
+    Fixture f;
+    const std::string base = replace_all(kSpecExample, "@DIR@", f.dir.path());
+    const char alphabet[] = "[]=;# \t\n\r\x01\xff<>@:/.0aZ";
+    std::uint32_t seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1664525u + 1013904223u;  // deterministic LCG: reproducible failures
+        return seed >> 8;
+    };
+    int errors = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string text = base;
+        int edits = 1 + static_cast<int>(next() % 8);
+        for (int e = 0; e < edits; ++e) {
+            std::size_t pos = next() % (text.size() + 1);
+            char c = alphabet[next() % (sizeof alphabet - 1)];
+            switch (next() % 3) {
+                case 0:
+                    text.insert(pos, 1, c);
+                    break;
+                case 1:
+                    if (pos < text.size()) text[pos] = c;
+                    break;
+                default:
+                    text.erase(pos, next() % 20);
+                    break;
+            }
+        }
+        INFO("round " << round);
+        try {
+            parse_config(text, f.conf);
+        } catch (const ConfigError& e) {
+            ++errors;
+            CHECK(std::string(e.what()).rfind(f.conf + ":", 0) == 0);
+        }
+    }
+    CHECK(errors > 100);  // the edits do break files; otherwise this test tests nothing
 }
