@@ -38,7 +38,7 @@ std::string CaseId::str() const {
 }
 
 std::optional<CaseId> CaseId::parse(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size() + 11 || s.substr(0, prefix.size()) != prefix) return std::nullopt;
+    if (s.size() < prefix.size() + 10 || s.substr(0, prefix.size()) != prefix) return std::nullopt;
     s.remove_prefix(prefix.size());
     if (s[0] != '-' || s[5] != '-') return std::nullopt;
     int year = 0;

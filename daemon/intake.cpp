@@ -215,7 +215,11 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
             r.case_id = c.id;
             r.to = c.reporters;
             r.subject = c.subject;
-            r.body = "Case: " + c.id + "\n\n" + commands.text_without_commands;
+            // Quoted lines may carry another reporter's words: never relay them.
+            std::string text;
+            for (const auto& line : split_lines(commands.text_without_commands))
+                if (trim(line).rfind('>', 0) != 0) text += line + "\n";
+            r.body = "Case: " + c.id + "\n\n" + text;
             result.notifications += notifier_->queue(db_, r, now, view.message_id);
         }
     }

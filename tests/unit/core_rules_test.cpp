@@ -81,3 +81,16 @@ TEST_CASE("thread candidates: In-Reply-To, then newest reference") {
     auto c = thread_candidates("b@x", {"a@x", "b@x", "c@x"});
     CHECK(c == std::vector<std::string>{"b@x", "c@x", "a@x"});
 }
+
+TEST_CASE("case ids parse with four or more digits") {
+    auto id = CaseId::parse("EMST-2026-0001", "EMST");
+    REQUIRE(id);
+    CHECK(id->year == 2026);
+    CHECK(id->number == 1);
+    CHECK(id->str() == "EMST-2026-0001");
+    CHECK(CaseId::parse("EMST-2026-12345", "EMST")->str() == "EMST-2026-12345");
+    CHECK_FALSE(CaseId::parse("EMST-2026-001", "EMST"));
+    CHECK_FALSE(CaseId::parse("EMST-2026-0000", "EMST"));
+    CHECK_FALSE(CaseId::parse("EMST-26-0001", "EMST"));
+    CHECK_FALSE(CaseId::parse("OTHER-2026-0001", "EMST"));
+}
