@@ -63,6 +63,15 @@ struct Address {
 };
 
 struct Message {
+    // `attachments` points into `root`: copies and moves re-point it at the
+    // new tree (update these when adding members).
+    Message() = default;
+    Message(const Message& other);
+    Message(Message&& other) noexcept;
+    Message& operator=(const Message& other);
+    Message& operator=(Message&& other) noexcept;
+    ~Message() = default;
+
     Part root;
 
     // Convenience views of the top-level headers, decoded.
