@@ -46,6 +46,21 @@ struct AsapTimeline {
     Duration release = std::chrono::hours{72};
 };
 
+// De-duplication of new reports (SPEC section 4, step 3).
+struct Dedup {
+    // Estimated text similarity (0..1) from which a new report is the same
+    // report as one already filed.
+    double similarity = 0.8;
+    // Same reporter + same normalised subject joins within this window.
+    Duration window = std::chrono::days{14};
+    // MinHash banding: a candidate must agree on all `rows` hashes of at least
+    // one of `bands` bands; bands * rows <= dedup::kSignatureSize.
+    int bands = 16;
+    int rows = 4;
+    // Texts with fewer words ("see attached") are never matched by text.
+    std::size_t min_words = 20;
+};
+
 struct Config {
     std::string path;  // the file it was read from
 
@@ -95,6 +110,7 @@ struct Config {
 
     Timeline timeline;
     AsapTimeline asap;
+    Dedup dedup;
 
     struct Storage {
         std::string database;

@@ -167,6 +167,26 @@ CREATE TABLE sender_keys (
     PRIMARY KEY (email, fingerprint)
 );
 )sql",
+        // 2: near-identical report detection (core/dedup.hpp). One MinHash
+        // signature per indexed report; its LSH band keys point at it, so a
+        // new report is compared only with the few sketches sharing a band.
+        R"sql(
+CREATE TABLE sketches (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    shingles INTEGER NOT NULL,
+    minhash BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX sketches_case ON sketches (case_id);
+
+CREATE TABLE sketch_bands (
+    band_key INTEGER NOT NULL,
+    sketch_id INTEGER NOT NULL,
+    PRIMARY KEY (band_key, sketch_id)
+) WITHOUT ROWID;
+)sql",
     };
     return list;
 }
