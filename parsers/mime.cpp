@@ -351,7 +351,11 @@ class Parser {
         analyze_headers(nd);
         if (!nd.part.is_multipart()) return;
         const auto b = nd.part.params.find("boundary");
-        if (b == nd.part.params.end() || b->second.empty()) {
+        // Delimiter lines are matched with trailing blanks removed, so the
+        // boundary is too (RFC 2046 forbids it to end in a space anyway).
+        std::string_view boundary = b == nd.part.params.end() ? std::string_view() : b->second;
+        while (!boundary.empty() && is_wsp(boundary.back())) boundary.remove_suffix(1);
+        if (boundary.empty()) {
             // Reading it as text keeps the content visible to the team.
             problem(nd.where + ": multipart without boundary parameter: read as text/plain", true);
             nd.part.type = "text";
@@ -368,7 +372,7 @@ class Parser {
             }
             return;
         }
-        push_context(idx, b->second);
+        push_context(idx, std::string(boundary));
     }
 
     void analyze_headers(Node& nd) {

@@ -157,6 +157,14 @@ TEST_CASE("Multipart without boundary parameter is read as text") {
     CHECK(has_problem(empty_boundary, "part 1: multipart without boundary parameter"));
 }
 
+TEST_CASE("A boundary parameter ending in blanks still matches its delimiter lines") {
+    const mime::Message m = mime::parse(
+        "Content-Type: multipart/mixed; boundary=\"sp  \"\r\n\r\n--sp  \r\n\r\none\r\n--sp--\r\n");
+    REQUIRE(m.root.children.size() == 1);
+    CHECK(m.text_plain == "one");
+    CHECK(m.problems.empty());
+}
+
 TEST_CASE("NUL bytes: removed from headers, replaced in text, kept in binary parts") {
     static const char kRaw[] =
         "Subject: a\0b\r\nContent-Type: multipart/mixed; boundary=n\r\n\r\n"
