@@ -27,6 +27,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/dedup.hpp"
 #include "parsers/duration.hpp"
 
 namespace embargo {
@@ -113,6 +114,11 @@ constexpr KeyDef kKeys[] = {
     {"limits", "max_header_bytes", false, "262144"},
     {"limits", "max_keys_per_message", false, "5"},
     {"limits", "max_key_bytes", false, "65536"},
+    {"dedup", "similarity", false, "0.8"},
+    {"dedup", "window", false, "14d"},
+    {"dedup", "bands", false, "16"},
+    {"dedup", "rows", false, "4"},
+    {"dedup", "min_words", false, "20"},
 };
 
 std::string full_name(const KeyDef& k) {
@@ -333,6 +339,7 @@ class Parser {
         timeline(c);
         storage(c);
         limits(c);
+        dedup(c);
         return c;
     }
 
@@ -517,6 +524,31 @@ class Parser {
                  "\"" + s + "\" is not a whole number between " + std::to_string(min) + " and " +
                      std::to_string(max) + "; the default is " + std::to_string(fallback));
         return n;
+    }
+
+    // A plain decimal (0.8, .85, 1) between min and max: no sign, exponent,
+    // "nan" or "inf", which from_chars alone would accept.
+    double fraction(const std::string& key, double fallback, double min, double max) const {
+        auto v = single(key);
+        if (!v) return fallback;
+        const std::string& s = v->value;
+        bool plain =
+            !s.empty() && s.size() <= 20 && std::any_of(s.begin(), s.end(), is_digit) &&
+            std::count(s.begin(), s.end(), '.') <= 1 &&
+            std::all_of(s.begin(), s.end(), [](char ch) { return is_digit(ch) || ch == '.'; });
+        double d = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+        if (!plain || ec != std::errc{} || end != s.data() + s.size() || d < min || d > max) {
+            auto num = [](double x) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%g", x);
+                return std::string(buf);
+            };
+            fail(v->line, key,
+                 "\"" + s + "\" is not a number between " + num(min) + " and " + num(max) +
+                     "; the default is " + num(fallback));
+        }
+        return d;
     }
 
     // Absolute, normalised, without a trailing '/' ("dir/." names dir).
@@ -949,6 +981,27 @@ class Parser {
         l.max_keys_per_message =
             integer("limits.max_keys_per_message", l.max_keys_per_message, 1, 1000);
         l.max_key_bytes = integer("limits.max_key_bytes", l.max_key_bytes, KiB, 16 * MiB);
+    }
+
+    void dedup(Config& c) const {
+        auto& d = c.dedup;
+        d.similarity = fraction("dedup.similarity", d.similarity, 0.5, 1.0);
+        d.window = duration("dedup.window", d.window);
+        constexpr std::size_t hashes = embargo::dedup::kSignatureSize;
+        d.bands =
+            static_cast<int>(integer("dedup.bands", static_cast<std::size_t>(d.bands), 1, hashes));
+        d.rows =
+            static_cast<int>(integer("dedup.rows", static_cast<std::size_t>(d.rows), 1, hashes));
+        if (static_cast<std::size_t>(d.bands) * static_cast<std::size_t>(d.rows) > hashes) {
+            auto b = single("dedup.bands");
+            auto r = single("dedup.rows");
+            bool rows_last = r && (!b || r->line > b->line);
+            fail(rows_last ? r->line : b->line, rows_last ? "dedup.rows" : "dedup.bands",
+                 "bands (" + std::to_string(d.bands) + ") times rows (" + std::to_string(d.rows) +
+                     ") is more than the " + std::to_string(hashes) +
+                     " hashes of a signature; lower one of them (the defaults are 16 and 4)");
+        }
+        d.min_words = integer("dedup.min_words", d.min_words, 1, 100000);
     }
 
     std::string_view text_;

@@ -380,11 +380,11 @@ TEST_CASE("unknown sections and keys") {
     CHECK(f.error(after_line(kMinimal, "database", "[imapp]\n")) ==
           f.at(18,
                "unknown section [imapp] (did you mean imap?); known sections: project, imap, "
-               "smtp, gpg, team, timeline, timeline.asap, storage, limits"));
+               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup"));
     CHECK(f.error(after_line(kMinimal, "database", "[frobnicate]\n")) ==
           f.at(18,
                "unknown section [frobnicate]; known sections: project, imap, smtp, gpg, team, "
-               "timeline, timeline.asap, storage, limits"));
+               "timeline, timeline.asap, storage, limits, dedup"));
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
@@ -870,6 +870,58 @@ TEST_CASE("limits are positive and bounded") {
                            "\" is not a whole number between " + r.range + "; the default is " +
                            r.fallback));
     }
+}
+
+TEST_CASE("[dedup] thresholds: defaults, values and their bounds") {
+    Fixture f;
+    Config d = f.parse(kMinimal);
+    CHECK(d.dedup.similarity == 0.8);
+    CHECK(d.dedup.window == std::chrono::days{14});
+    CHECK(d.dedup.bands == 16);
+    CHECK(d.dedup.rows == 4);
+    CHECK(d.dedup.min_words == 20);
+
+    Config c = f.parse(std::string(kMinimal) +
+                       "[dedup]\nsimilarity = 0.85\nwindow = 7d\nbands = 20\nrows = 5\n"
+                       "min_words = 40\n");
+    CHECK(c.dedup.similarity == 0.85);
+    CHECK(c.dedup.window == std::chrono::days{7});
+    CHECK(c.dedup.bands == 20);
+    CHECK(c.dedup.rows == 5);
+    CHECK(c.dedup.min_words == 40);
+    CHECK(f.parse(std::string(kMinimal) + "[dedup]\nsimilarity = 1\n").dedup.similarity == 1.0);
+    CHECK(f.parse(std::string(kMinimal) + "[dedup]\nsimilarity = .5\n").dedup.similarity == 0.5);
+    CHECK(f.parse(std::string(kMinimal) + "[dedup]\nbands = 128\nrows = 1\n").dedup.bands == 128);
+
+    for (const char* bad :
+         {"0.4", "1.01", "-0.8", "+0.8", "8e-1", "nan", "inf", "0,8", "0.8.1", "80%", "", "."}) {
+        INFO("similarity = " << bad);
+        CHECK(f.error(std::string(kMinimal) + "[dedup]\nsimilarity = " + bad + "\n") ==
+              f.at(19, "dedup.similarity: \"" + std::string(bad) +
+                           "\" is not a number between 0.5 and 1; the default is 0.8"));
+    }
+    CHECK(f.error(std::string(kMinimal) + "[dedup]\nwindow = 2 weeks\n")
+              .rfind(f.at(19, "dedup.window: "), 0) == 0);
+    CHECK(
+        f.error(std::string(kMinimal) + "[dedup]\nbands = 0\n") ==
+        f.at(19, "dedup.bands: \"0\" is not a whole number between 1 and 128; the default is 16"));
+    CHECK(
+        f.error(std::string(kMinimal) + "[dedup]\nrows = 129\n") ==
+        f.at(19, "dedup.rows: \"129\" is not a whole number between 1 and 128; the default is 4"));
+    CHECK(f.error(std::string(kMinimal) + "[dedup]\nmin_words = 0\n") ==
+          f.at(19,
+               "dedup.min_words: \"0\" is not a whole number between 1 and 100000; the "
+               "default is 20"));
+    // The product must fit the signature; the error names the key written last.
+    const std::string too_many =
+        "bands (40) times rows (4) is more than the 128 hashes of a signature; lower one of "
+        "them (the defaults are 16 and 4)";
+    CHECK(f.error(std::string(kMinimal) + "[dedup]\nrows = 4\nbands = 40\n") ==
+          f.at(20, "dedup.bands: " + too_many));
+    CHECK(f.error(std::string(kMinimal) + "[dedup]\nbands = 40\n") ==
+          f.at(19, "dedup.bands: " + too_many));
+    CHECK(f.error(std::string(kMinimal) + "[dedup]\nbands = 40\nrows = 4\n") ==
+          f.at(20, "dedup.rows: " + too_many));
 }
 
 TEST_CASE("load_config reads the file or names it") {
