@@ -1,0 +1,7 @@
+// libFuzzer entry point for fuzz_mime_header (fuzz/mime_header_harness.cpp).
+#include "fuzz/harness.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    embargo::fuzz::fuzz_mime_header(data, size);
+    return 0;
+}
