@@ -68,7 +68,17 @@ PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db
             if (info.size > cfg.limits.max_message_bytes) {
                 // Never read an oversized message whole: keep its headers.
                 in.oversized = true;
-                in.raw = imap.fetch_header(info.uid, cfg.limits.max_header_bytes);
+                try {
+                    in.raw = imap.fetch_header(info.uid, cfg.limits.max_header_bytes);
+                } catch (const imap::ImapTooLarge&) {
+                    // Even the header block is over the limit: keep a stub so
+                    // the case exists and the team sees it (the raw mail stays
+                    // on the server).
+                    in.raw = "X-Embargo-Unreadable: header block over " +
+                             std::to_string(cfg.limits.max_header_bytes) +
+                             " bytes; the message is still on the IMAP server, UID " +
+                             std::to_string(info.uid) + "\r\n\r\n";
+                }
             } else {
                 in.raw = imap.fetch(info.uid, cfg.limits.max_message_bytes);
             }
