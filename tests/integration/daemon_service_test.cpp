@@ -635,3 +635,27 @@ TEST_CASE("a full cycle with gpg and gpg-agent stays inside the unit's system-ca
         CHECK((fam == "AF_UNIX" || fam == "AF_INET" || fam == "AF_INET6"));
     }
 }
+
+TEST_CASE("under journald every log line carries its syslog priority") {
+    DaemonEnv env;
+    env.imap().stop();  // an error to log
+    auto r = run({built_binary("embargod"), "--config", env.config_path(), "--once"},
+                 {{"JOURNAL_STREAM", "8:12345"}});
+    INFO("stderr:\n" << r.err);
+    CHECK(r.exit_code == 1);
+    std::istringstream in(r.err);
+    std::set<std::string> priorities;
+    for (std::string l; std::getline(in, l);) {
+        // journald's SyslogLevelPrefix: "<N>" with the digit, no timestamp of ours.
+        REQUIRE(l.size() > 3);
+        CHECK(std::regex_search(l, std::regex("^<[0-7]>[^<]")));
+        priorities.insert(l.substr(0, 3));
+    }
+    CHECK(priorities.count("<3>"));  // the mailbox error
+    CHECK(priorities.count("<6>"));  // the cycle's status line
+    // Without JOURNAL_STREAM: our own UTC timestamp and level name.
+    auto plain = run({built_binary("embargod"), "--config", env.config_path(), "--once"});
+    CHECK(std::regex_search(
+        plain.err, std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ embargod error: mailbox)",
+                              std::regex::multiline)));
+}
