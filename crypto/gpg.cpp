@@ -353,7 +353,7 @@ struct Verified {
 Verified run_verify(const Env& env, std::size_t max_output, std::string_view signature,
                     const std::string_view* signed_data) {
     Verified v;
-    CtxPtr ctx = env.context(false);
+    // Data objects outlive the context that used them.
     Input sig(signature);
     std::optional<Input> data;
     std::optional<Sink> plain;
@@ -361,6 +361,7 @@ Verified run_verify(const Env& env, std::size_t max_output, std::string_view sig
         data.emplace(*signed_data);
     else
         plain.emplace(max_output);
+    CtxPtr ctx = env.context(false);
     Loop loop(ctx.get());
     Outcome o = loop.run(gpgme_op_verify_start(ctx.get(), sig.get(), data ? data->get() : nullptr,
                                                plain ? plain->get() : nullptr),
@@ -436,9 +437,9 @@ DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
         r.error = "no OpenPGP data";
         return r;
     }
-    CtxPtr ctx = env.context(false);
     Input in(ciphertext);
     Sink out(options_.max_output_bytes);
+    CtxPtr ctx = env.context(false);
     Loop loop(ctx.get());
     Outcome o =
         loop.run(gpgme_op_decrypt_verify_start(ctx.get(), in.get(), out.get()), options_.timeout);
@@ -528,6 +529,8 @@ std::string Gpg::encrypt_sign(std::string_view plaintext,
                               const std::string& signer_fpr) {
     Env env{homedir_, options_.timeout};
     if (recipient_fprs.empty()) throw GpgError("gpg encrypt: no recipient fingerprint given");
+    Input in(plaintext);
+    Sink out(options_.max_output_bytes + 4 * plaintext.size());
     CtxPtr ctx = env.context(true);
     KeyPtr signer = env.primary_key(signer_fpr, true);
     if (!signer || !signer->can_sign)
@@ -554,8 +557,6 @@ std::string Gpg::encrypt_sign(std::string_view plaintext,
     }
     raw.push_back(nullptr);
 
-    Input in(plaintext);
-    Sink out(options_.max_output_bytes + 4 * plaintext.size());
     Loop loop(ctx.get());
     Outcome o =
         loop.run(gpgme_op_encrypt_sign_start(ctx.get(), raw.data(), GPGME_ENCRYPT_ALWAYS_TRUST,
@@ -578,6 +579,8 @@ std::string Gpg::encrypt_sign(std::string_view plaintext,
 
 std::string Gpg::sign_detached(std::string_view data, const std::string& signer_fpr) {
     Env env{homedir_, options_.timeout};
+    Input in(data);
+    Sink out(1024 * 1024);
     CtxPtr ctx = env.context(true);
     KeyPtr signer = env.primary_key(signer_fpr, true);
     if (!signer || !signer->can_sign)
@@ -585,8 +588,6 @@ std::string Gpg::sign_detached(std::string_view data, const std::string& signer_
                        env.what_to_check());
     gpgme_error_t e = gpgme_signers_add(ctx.get(), signer.get());
     if (e) throw GpgError("gpg sign: cannot use signing key " + signer_fpr + ": " + err_text(e));
-    Input in(data);
-    Sink out(1024 * 1024);
     Loop loop(ctx.get());
     Outcome o = loop.run(gpgme_op_sign_start(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH),
                          options_.timeout);
@@ -621,8 +622,8 @@ ImportResult Gpg::import_public_keys(std::string_view keydata, std::size_t max_k
     // gpg sees exactly the packets checked above, never the original input.
     std::string packets;
     for (const std::string& k : scan.keys) packets += k;
-    CtxPtr ctx = env.context(false);
     Input in(packets);
+    CtxPtr ctx = env.context(false);
     Loop loop(ctx.get());
     Outcome o = loop.run(gpgme_op_import_start(ctx.get(), in.get()), options_.timeout);
     if (o.timed_out) {
