@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/case.hpp"
+#include "core/dedup.hpp"
 #include "core/notice_text.hpp"
 #include "core/rotation.hpp"
 #include "core/text.hpp"
@@ -21,13 +22,13 @@
 #include "storage/message_store.hpp"
 #include "storage/outbox_store.hpp"
 #include "storage/signature_store.hpp"
+#include "storage/sketch_store.hpp"
 
 namespace embargo::daemon {
 namespace {
 
 using storage::Event;
 
-constexpr auto kSameReporterWindow = std::chrono::days{14};
 // A flood of mail from one address must not turn us into a spam cannon.
 constexpr int kMaxAcksPerDay = 5;
 
@@ -109,20 +110,52 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     }
     bool is_reply = kase.has_value();
 
-    // 2. De-duplication of new reports.
+    // 2. De-duplication of new reports: the same Message-ID; the same reporter
+    // and normalised subject within [dedup] window; or near-identical text,
+    // looked up in the sketch index (a few candidates, never every case). A
+    // match in a closed, rejected or merged case opens a new case that refers
+    // to it.
     bool joined = false;
+    std::string related;
+    std::optional<dedup::Sketch> sketch;
+    if (!kase && !view.undecryptable) sketch = dedup::sketch_text(view.text, cfg.dedup.min_words);
     if (!kase) {
-        std::optional<std::string> dup;
-        if (message_id_seen) dup = storage::case_of_message_id(db_, view.message_id);
-        if (!dup)
-            dup = storage::open_case_by_reporter_subject(db_, view.from, view.norm_subject,
-                                                         received - kSameReporterWindow);
-        if (dup) {
-            kase = resolve_case(db_, *dup);
-            if (kase && !is_open(kase->state)) kase.reset();
-            joined = kase.has_value();
-        }
+        auto join_if_open = [&](const std::string& id) {
+            auto found = resolve_case(db_, id);
+            if (found && is_open(found->state)) {
+                kase = std::move(found);
+                return true;
+            }
+            if (found && related.empty()) related = found->id;
+            return false;
+        };
+        bool done = false;
+        if (message_id_seen)
+            if (auto dup = storage::case_of_message_id(db_, view.message_id))
+                done = join_if_open(*dup);
+        if (!done)
+            if (auto dup = storage::open_case_by_reporter_subject(db_, view.from, view.norm_subject,
+                                                                  received - cfg.dedup.window))
+                done = join_if_open(*dup);
+        if (!done && sketch)
+            for (const auto& match : storage::find_similar(db_, *sketch, cfg.dedup))
+                if (join_if_open(match.case_id)) {
+                    spdlog::info("message {}: same report as case {} (text similarity {:.2f})",
+                                 view.message_id, kase->id, match.similarity);
+                    break;
+                }
+        joined = kase.has_value();
+        if (joined) related.clear();
     }
+    // Once the report is stored in its case: index its sketch (also for a
+    // joined copy, which may be closer to the next one) and link the case it
+    // repeats.
+    auto index_report = [&](const Case& filed) {
+        if (sketch) storage::index_sketch(db_, filed.id, view.message_id, *sketch, cfg.dedup, now);
+        if (!related.empty())
+            storage::append_event(
+                db_, Event{0, filed.id, now, "embargod", "related", "related to " + related, ""});
+    };
 
     // 3. A new case: next id of the disclosure year, next lead in rotation.
     bool is_new = false;
@@ -181,6 +214,7 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     m.raw = in.raw;
     m.text = view.text;
     storage::insert_message(db_, m);
+    index_report(c);
 
     if (is_report) add_unique(c.reporters, view.from);
     for (const auto& f : view.flags) add_unique(c.flags, f);
