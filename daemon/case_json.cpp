@@ -84,6 +84,9 @@ json case_json(storage::Database& db, const Case& c, TimePoint now, bool details
                        {"signed_by", string_or_null(m.signed_by)},
                        {"kind", m.kind}};
             mj["signature"] = m.signature;
+            mj["signed_at"] = time_or_null(m.signed_at);
+            // The operator's own copy of the (decrypted) text: `show` is for them.
+            mj["text"] = m.text;
             mj["flags"] = json::array();
             size_t b = 0;
             while (b < m.flags.size()) {
@@ -130,7 +133,7 @@ json outbox_json(storage::Database& db) {
     for (const auto& o : storage::undelivered_outbox(db)) {
         json j;
         j["message_id"] = o.message_id;
-        j["case"] = o.case_id;
+        j["case"] = string_or_null(o.case_id);
         j["kind"] = o.kind;
         j["to"] = o.recipient;
         j["attempts"] = o.attempts;

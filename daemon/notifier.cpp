@@ -57,7 +57,7 @@ std::string outer_subject_for(const std::string& kind) {
 int Notifier::queue(storage::Database& db, const workflow::NoticeRequest& r, TimePoint now,
                     const std::string& in_reply_to, bool content) {
     Notice n;
-    n.case_id = r.case_id.empty() ? "digest" : r.case_id;
+    n.case_id = r.case_id;
     n.kind = r.kind;
     n.to = r.to;
     n.subject = r.subject;
@@ -91,21 +91,27 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
     const Config& cfg = *cfg_;
     int queued = 0;
     const std::string signer = cfg.gpg.keys.empty() ? "" : cfg.gpg.keys.front();
+    // A notice about several cases (the digest) names them all in its header
+    // (its body begins "Case: A, B") and threads under its own kind.
+    std::string label = n.case_id.empty() ? n.kind : n.case_id;
+    std::string cases_header = n.case_id;
+    if (cases_header.empty() && n.body.rfind("Case: ", 0) == 0)
+        cases_header = n.body.substr(6, n.body.find('\n') - 6);
     for (const auto& to : n.to) {
         if (to.empty()) continue;
         crypto::OutgoingHeaders h;
         h.from = cfg.smtp.from;
         h.to = to;
         h.reply_to = cfg.smtp.from;
-        h.outer_subject = "[" + n.case_id + "] " + n.outer_subject;
-        h.real_subject = n.subject.empty() ? h.outer_subject : "[" + n.case_id + "] " + n.subject;
+        h.outer_subject = "[" + label + "] " + n.outer_subject;
+        h.real_subject = n.subject.empty() ? h.outer_subject : "[" + label + "] " + n.subject;
         std::string domain = cfg.project.domain.empty() ? "embargo.invalid" : cfg.project.domain;
-        h.message_id = n.case_id + "." + n.kind + "." + random_token() + "@" + domain;
-        std::string root = thread_root(n.case_id);
+        h.message_id = label + "." + n.kind + "." + random_token() + "@" + domain;
+        std::string root = thread_root(label);
         h.in_reply_to = "<" + (n.in_reply_to.empty() ? root : n.in_reply_to) + ">";
         h.references = "<" + root + ">" + (n.in_reply_to.empty() ? "" : " <" + n.in_reply_to + ">");
         h.date = format_rfc5322(now);
-        h.extra = {{"X-Embargo-Case", n.case_id}, {"X-Embargo-Kind", n.kind}};
+        h.extra = {{"X-Embargo-Case", cases_header}, {"X-Embargo-Kind", n.kind}};
         if (n.kind != "relay") h.extra.emplace_back("Auto-Submitted", "auto-generated");
 
         std::string body;

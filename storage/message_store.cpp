@@ -45,7 +45,7 @@ long long insert_message(Database& db, const StoredMessage& m) {
 std::vector<StoredMessage> case_messages(Database& db, const std::string& case_id) {
     SQLite::Statement q(db.sql(),
                         "SELECT id, message_id, from_addr, received_at, processed_at, kind, "
-                        "encrypted, signature, signed_by, signed_at, flags, uid FROM messages "
+                        "encrypted, signature, signed_by, signed_at, flags, uid, text FROM messages "
                         "WHERE case_id = ? ORDER BY id");
     q.bind(1, case_id);
     std::vector<StoredMessage> out;
@@ -64,6 +64,7 @@ std::vector<StoredMessage> case_messages(Database& db, const std::string& case_i
         if (!q.getColumn(9).isNull()) m.signed_at = from_unix(q.getColumn(9).getInt64());
         m.flags = q.getColumn(10).getString();
         m.uid = q.getColumn(11).getInt64();
+        m.text = q.getColumn(12).getString();
         out.push_back(std::move(m));
     }
     return out;

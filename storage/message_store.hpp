@@ -37,7 +37,7 @@ struct StoredMessage {
 };
 
 long long insert_message(Database& db, const StoredMessage& m);
-// Metadata of a case's messages in arrival order (no raw bytes, no text).
+// A case's messages in arrival order (no raw bytes).
 std::vector<StoredMessage> case_messages(Database& db, const std::string& case_id);
 // The case holding a message (or a notification we sent) with that Message-ID.
 std::optional<std::string> case_of_message_id(Database& db, const std::string& message_id);
