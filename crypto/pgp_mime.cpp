@@ -5,13 +5,17 @@
 #include "crypto/pgp_mime.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "crypto/openpgp.hpp"
 
 namespace embargo::crypto {
 namespace {
 
-constexpr int kMaxGpgRuns = 64;      // decrypt/verify/import runs per message
+constexpr int kMaxGpgRuns = 64;  // decrypt/verify/import runs per message
+// No new gpg run starts after this much time on one message (each run has its
+// own deadline in Gpg), so one message costs at most this plus one run.
+constexpr std::chrono::seconds kMessageTimeBudget{120};
 constexpr int kMaxCryptoLayers = 4;  // encrypted inside encrypted inside ...
 constexpr std::size_t kMaxArmorBlocks = 16;
 
@@ -550,6 +554,12 @@ class Opener {
     }
 
     bool spend(const std::string& what) {
+        if (std::chrono::steady_clock::now() - started_ > kMessageTimeBudget) {
+            problem("OpenPGP processing of this message took over " +
+                    std::to_string(kMessageTimeBudget.count()) + " s; " + what +
+                    " and the rest not processed");
+            return false;
+        }
         if (runs_left_ > 0) {
             --runs_left_;
             return true;
@@ -597,6 +607,7 @@ class Opener {
     std::size_t key_bytes_left_;
     OpenedMessage& out_;
     int runs_left_ = kMaxGpgRuns;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     int layers_ = 0;
     std::vector<Candidate> candidates_;
     std::optional<ProtectedSubject> subject_;

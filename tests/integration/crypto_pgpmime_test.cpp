@@ -484,3 +484,46 @@ TEST_CASE("html_to_text", "[pgpmime]") {
           "a b &unknown; \xEF\xBF\xBD \xEF\xBF\xBD");
     CHECK(html_to_text("unterminated <b") == "unterminated ");
 }
+
+TEST_CASE("many OpenPGP parts and deep encryption layers stay bounded", "[pgpmime][hostile]") {
+    Fixture f;
+    std::string one = crlf(f.alice_home.encrypt("one part\n", f.team));
+    std::vector<std::string> parts;
+    for (int i = 0; i < 100; ++i)
+        parts.push_back(
+            "Content-Type: application/octet-stream\r\n"
+            "Content-Disposition: attachment; filename=\"p" +
+            std::to_string(i) + ".asc\"\r\n\r\n" + one);
+    std::string raw = std::string(kTop) +
+                      "Content-Type: multipart/mixed; boundary=\"many\"\r\n\r\n" +
+                      multipart("many", parts);
+    auto t0 = std::chrono::steady_clock::now();
+    OpenedMessage m = f.open(raw);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+    CHECK(m.encrypted);
+    std::size_t n = 0;
+    for (std::size_t at = m.text.find("one part"); at != std::string::npos;
+         at = m.text.find("one part", at + 1))
+        ++n;
+    CHECK(n == 64);
+    bool budget = false;
+    for (const auto& p : m.problems) budget |= p.find("more than 64 OpenPGP operations") == 0;
+    CHECK(budget);
+
+    // PGP/MIME inside PGP/MIME: four layers are read, six are not.
+    auto layered = [&](int layers) {
+        std::string entity = "Content-Type: text/plain\r\n\r\ninnermost\r\n";
+        for (int i = 0; i < layers; ++i)
+            entity = encrypted_mime(f.alice_home.encrypt(entity, f.team), "L" + std::to_string(i));
+        return f.open(kTop + entity);
+    };
+    OpenedMessage four = layered(4);
+    CHECK(four.text == "innermost\n");
+    CHECK_FALSE(four.undecryptable);
+    OpenedMessage six = layered(6);
+    CHECK(six.encrypted);
+    CHECK(six.text.find("innermost") == std::string::npos);
+    bool layers = false;
+    for (const auto& p : six.problems) layers |= p.find("layers deep") != std::string::npos;
+    CHECK(layers);
+}
