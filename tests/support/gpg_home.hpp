@@ -24,7 +24,7 @@ class GpgHome {
     // ed25519 (sign) + cv25519 (encrypt) key without passphrase; returns the
     // primary fingerprint (40 upper-case hex digits).
     std::string make_key(const std::string& uid);
-    // Many keys in one gpg run (sign-only ed25519 unless with_subkey), uids
+    // Many sign-only ed25519 keys in one gpg run (about 50 a second), uids
     // "<prefix>N <prefix>N@bulk.test"; returns the armored export of all.
     std::string make_many_keys(int count, const std::string& prefix);
 
