@@ -85,13 +85,17 @@ bool index_sketch(Database& db, const std::string& case_id, const std::string& m
 }
 
 std::string similar_sketches_sql(std::size_t keys) {
-    // Each band key is one seek in sketch_bands' primary key; each hit one
-    // rowid look-up in sketches. Nothing here grows with the number of cases.
+    // Each band key is one seek in sketch_bands' primary key, and the hits are
+    // counted on that index alone: reports sharing boilerplate with many
+    // others may share a band with hundreds of sketches, but only the best
+    // kMaxSketchCandidates signatures are then read from sketches.
     std::string sql =
-        "SELECT s.case_id, s.shingles, s.minhash, COUNT(*) AS hits FROM sketch_bands b "
-        "JOIN sketches s ON s.id = b.sketch_id WHERE b.band_key IN (";
+        "SELECT s.case_id, s.shingles, s.minhash, h.hits FROM (SELECT sketch_id, COUNT(*) AS "
+        "hits FROM sketch_bands WHERE band_key IN (";
     for (size_t i = 0; i < keys; ++i) sql += i ? ",?" : "?";
-    sql += ") GROUP BY s.id ORDER BY hits DESC, s.id LIMIT ?";
+    sql +=
+        ") GROUP BY sketch_id ORDER BY hits DESC, sketch_id LIMIT ?) h JOIN sketches s ON s.id = "
+        "h.sketch_id ORDER BY h.hits DESC, s.id";
     return sql;
 }
 
