@@ -755,6 +755,18 @@ OpenedMessage open_message(Gpg& gpg, const mime::Message& msg, std::string_view 
                            std::size_t max_key_bytes) {
     OpenedMessage out;
     Opener(gpg, limits, max_keys, max_key_bytes, out).open(msg, raw);
+    // A reporter's first mail often carries their key and is signed with it:
+    // the signature could not be checked before the key was imported, so
+    // open it once more now that the key is there (as mail clients do).
+    if (!out.imported_keys.empty() && out.signature.status == SignatureInfo::Status::Invalid) {
+        OpenedMessage again;
+        Opener(gpg, limits, 0, 0, again).open(msg, raw);
+        if (again.signature.valid()) {
+            again.imported_keys = std::move(out.imported_keys);
+            again.problems = std::move(out.problems);
+            out = std::move(again);
+        }
+    }
     return out;
 }
 

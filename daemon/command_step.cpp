@@ -47,7 +47,7 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
     if (!view.signed_by.empty()) req.signer_fingerprints = {view.signed_by};
     req.signature_time = view.signed_at;
     req.signed_text = view.signed_text;
-    if (view.signature == "valid" && view.protected_subject)
+    if (view.signature == "valid" && view.protected_subject && view.protected_subject_signed)
         req.protected_subject = *view.protected_subject;
     req.case_id = c.id;
     req.message_id_seen = message_id_seen;

@@ -290,7 +290,7 @@ int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joi
                 queued += notifier_->queue(db_, notice_text::undecryptable(c, cfg, view.from), now,
                                            view.message_id, false);
             } else {
-                bool encrypted = notifier_->can_encrypt_to(view.from);
+                bool encrypted = notifier_->can_encrypt_to(db_, view.from);
                 queued += notifier_->queue(db_, notice_text::ack(c, cfg, view.from, encrypted), now,
                                            view.message_id, encrypted);
             }

@@ -69,6 +69,7 @@ MessageView view_message(const IncomingMessage& in, const Config& cfg, crypto::G
         v.text = opened.text;
         v.signed_text = opened.signed_text;
         v.protected_subject = opened.protected_subject;
+        v.protected_subject_signed = opened.protected_subject_signed;
         v.imported_keys = opened.imported_keys;
         for (auto& p : opened.problems) v.problems.push_back(std::move(p));
         using S = crypto::SignatureInfo::Status;

@@ -35,6 +35,7 @@ struct MessageView {
     std::optional<TimePoint> signed_at;
     std::string signed_text;  // text covered by the valid signature
     std::optional<std::string> protected_subject;
+    bool protected_subject_signed = false;  // inside the part the valid signature covers
     std::vector<std::string> imported_keys;
     std::vector<std::string> flags;     // undecryptable, oversized, malformed
     std::vector<std::string> problems;  // for the log; never content

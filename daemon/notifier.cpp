@@ -3,11 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "crypto/gpg.hpp"
 #include "crypto/pgp_compose.hpp"
 #include "storage/outbox_store.hpp"
+#include "storage/signature_store.hpp"
 
 namespace embargo::daemon {
 namespace {
@@ -76,11 +78,21 @@ std::string Notifier::thread_root(const std::string& case_id) const {
            (cfg_->project.domain.empty() ? "embargo.invalid" : cfg_->project.domain);
 }
 
-std::string Notifier::recipient_key(const std::string& email) {
+std::string Notifier::recipient_key(storage::Database& db, const std::string& email) {
     if (const Member* m = cfg_->member_by_email(email)) return m->fingerprint;
     if (!gpg_) return {};
     try {
-        if (auto k = gpg_->encryption_key_for(email)) return k->fingerprint;
+        auto k = gpg_->encryption_key_for(email);
+        if (!k) return {};
+        // Anyone can attach a key with somebody else's address on it: a key
+        // that came with mail serves only the address whose mail brought it.
+        auto senders = storage::key_senders(db, k->fingerprint);
+        if (!senders.empty() && std::find(senders.begin(), senders.end(), email) == senders.end()) {
+            spdlog::warn("not encrypting to key {} for {}: it came with mail from another address",
+                         k->fingerprint, email);
+            return {};
+        }
+        return k->fingerprint;
     } catch (const std::exception& e) {
         spdlog::warn("key look-up for {} failed: {}", email, e.what());
     }
@@ -120,12 +132,12 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
             body = gpg_ && !signer.empty() ? crypto::compose_signed(*gpg_, h, n.body, signer)
                                            : crypto::compose_plain(h, n.body);
         } else if (!n.has_content) {
-            std::string key = recipient_key(to);
+            std::string key = recipient_key(db, to);
             body = gpg_ && !key.empty() && !signer.empty()
                        ? crypto::compose_encrypted(*gpg_, h, n.body, key, signer)
                        : crypto::compose_plain(h, n.body);
         } else {
-            std::string key = recipient_key(to);
+            std::string key = recipient_key(db, to);
             if (gpg_ && !key.empty() && !signer.empty()) {
                 body = crypto::compose_encrypted(*gpg_, h, n.body, key, signer);
             } else if (cfg.gpg.encrypt == EncryptMode::Opportunistic) {

@@ -44,12 +44,14 @@ class Notifier {
               const std::string& in_reply_to = {}, bool content = true);
     // Whether mail to this address can be encrypted (member key or a usable
     // key in the keyring).
-    bool can_encrypt_to(const std::string& email) { return !recipient_key(email).empty(); }
+    bool can_encrypt_to(storage::Database& db, const std::string& email) {
+        return !recipient_key(db, email).empty();
+    }
     // The Message-ID every notification of a case threads under.
     std::string thread_root(const std::string& case_id) const;
 
   private:
-    std::string recipient_key(const std::string& email);
+    std::string recipient_key(storage::Database& db, const std::string& email);
     const Config* cfg_;
     crypto::Gpg* gpg_;
 };

@@ -32,4 +32,12 @@ void record_sender_key(Database& db, const std::string& email, const std::string
     q.exec();
 }
 
+std::vector<std::string> key_senders(Database& db, const std::string& fingerprint) {
+    SQLite::Statement q(db.sql(), "SELECT email FROM sender_keys WHERE fingerprint = ?");
+    q.bind(1, fingerprint);
+    std::vector<std::string> out;
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    return out;
+}
+
 }  // namespace embargo::storage

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 #include "storage/database.hpp"
@@ -14,5 +15,7 @@ void record_signature(Database& db, const std::string& digest, const std::string
                       const std::string& message_id, TimePoint now);
 void record_sender_key(Database& db, const std::string& email, const std::string& fingerprint,
                        TimePoint now);
+// Addresses whose mail brought this key (empty: the operator imported it).
+std::vector<std::string> key_senders(Database& db, const std::string& fingerprint);
 
 }  // namespace embargo::storage
