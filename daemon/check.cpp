@@ -4,8 +4,7 @@
 #include <sys/stat.h>
 
 #include "crypto/gpg.hpp"
-#include "daemon/imap_client.hpp"
-#include "daemon/smtp_client.hpp"
+#include "daemon/mail_settings.hpp"
 #include "storage/database.hpp"
 
 namespace embargo::daemon {
@@ -64,8 +63,8 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
         }
     }
     try {
-        imap::Settings is{cfg.imap.url,      cfg.imap.username, cfg.imap.password,
-                          cfg.imap.starttls, cfg.imap.ca_file,  std::chrono::seconds{20}};
+        imap::Settings is = imap_settings(cfg);
+        is.timeout = std::chrono::seconds{20};
         imap::Client c(is);
         c.login_check();
         auto s = c.status();
@@ -76,12 +75,7 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
         line(false, "IMAP " + cfg.imap.url, e.what());
     }
     try {
-        smtp::Settings ss;
-        ss.url = cfg.smtp.url;
-        ss.username = cfg.smtp.username;
-        ss.password = cfg.smtp.password;
-        ss.starttls = cfg.smtp.starttls;
-        ss.ca_file = cfg.smtp.ca_file;
+        smtp::Settings ss = smtp_settings(cfg);
         ss.timeout = std::chrono::seconds{20};
         smtp::Client c(ss);
         c.check();

@@ -7,6 +7,7 @@
 #include "crypto/gpg.hpp"
 #include "daemon/imap_client.hpp"
 #include "daemon/intake.hpp"
+#include "daemon/mail_settings.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/schedule_step.hpp"
 #include "daemon/smtp_client.hpp"
@@ -41,21 +42,8 @@ Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
 Service::~Service() = default;
 
 void Service::make_clients() {
-    imap::Settings is;
-    is.url = cfg_.imap.url;
-    is.username = cfg_.imap.username;
-    is.password = cfg_.imap.password;
-    is.starttls = cfg_.imap.starttls;
-    is.ca_file = cfg_.imap.ca_file;
-    imap_ = std::make_unique<imap::Client>(is);
-    smtp::Settings ss;
-    ss.url = cfg_.smtp.url;
-    ss.username = cfg_.smtp.username;
-    ss.password = cfg_.smtp.password;
-    ss.starttls = cfg_.smtp.starttls;
-    ss.ca_file = cfg_.smtp.ca_file;
-    ss.helo_domain = cfg_.project.domain.empty() ? "localhost" : cfg_.project.domain;
-    smtp_ = std::make_unique<smtp::Client>(ss);
+    imap_ = std::make_unique<imap::Client>(imap_settings(cfg_));
+    smtp_ = std::make_unique<smtp::Client>(smtp_settings(cfg_));
 }
 
 void Service::reload(Config cfg) {
