@@ -10,8 +10,8 @@ namespace embargo {
 
 std::string trim(std::string_view s);
 std::string to_lower(std::string_view s);
-// Readable text from HTML: tags dropped, block tags become line breaks,
-// common entities decoded; script/style content removed.
+// Plain text of an HTML body: tags removed (script/style content too), line
+// breaks for block elements, character references decoded. Linear in the input.
 std::string html_to_text(std::string_view html);
 // A plausible addr-spec (local@domain, no blanks or angle brackets).
 bool looks_like_email(std::string_view s);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
 #include "crypto/gpg.hpp"
 #include "parsers/mime.hpp"
 
@@ -53,8 +54,7 @@ OpenedMessage open_message(Gpg& gpg, const mime::Message& msg, std::string_view 
                            const mime::Limits& limits, std::size_t max_keys,
                            std::size_t max_key_bytes);
 
-// Plain text of an HTML body: tags removed (script/style content too), line
-// breaks for block elements, character references decoded. Bounded by input size.
-std::string html_to_text(std::string_view html);
+// Plain text of an HTML body (core/text.hpp), also reachable from here.
+using embargo::html_to_text;
 
 }  // namespace embargo::crypto
