@@ -27,6 +27,18 @@ std::string signature_digest(const MessageView& v) {
                                v.signed_text);
 }
 
+// Whether `covered` (the commands in the signed content) holds every command
+// line of `all` (the commands in the whole readable text).
+bool same_command_lines(const commands::ParseResult& all, const commands::ParseResult& covered) {
+    if (all.commands.size() != covered.commands.size() ||
+        all.errors.size() != covered.errors.size())
+        return false;
+    for (std::size_t i = 0; i < all.commands.size(); ++i)
+        if (workflow::describe(all.commands[i]) != workflow::describe(covered.commands[i]))
+            return false;
+    return true;
+}
+
 }  // namespace
 
 CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, const MessageView& view,
@@ -73,6 +85,26 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
             notice_text::command_result(c.id, decision.member, {}, {decision.reason}));
         return step;
     }
+    // The member's signature passed every check: it is used up now, whether
+    // or not the commands apply, so that a refused message cannot be re-sent
+    // later, when it would apply. (A signature refused above, e.g. one aimed
+    // at another case, stays usable for the case it names.)
+    if (!digest.empty())
+        storage::record_signature(db, digest, view.signed_by, view.message_id, now);
+    // A valid signature vouches only for what it covers: command lines in
+    // another MIME part or around a cleartext-signed block could be anyone's.
+    if (cfg.team.require_signed_commands &&
+        !same_command_lines(parsed, commands::parse(view.signed_text, opts))) {
+        const std::string reason =
+            "some command lines are outside the signed part of the message, so none were "
+            "applied; put all commands in the signed text";
+        spdlog::warn("case {}: refused commands from {}: unsigned command lines", c.id,
+                     decision.member);
+        storage::append_event(db, storage::Event{0, c.id, now, decision.member, "commands-refused",
+                                                 reason, view.signed_by});
+        step.notices.push_back(notice_text::command_result(c.id, decision.member, {}, {reason}));
+        return step;
+    }
     if (!parsed.ok()) {
         step.notices.push_back(
             notice_text::command_result(c.id, decision.member, {}, parsed.errors));
@@ -101,8 +133,6 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
     c = outcome.updated;
     if (outcome.merge_target) storage::save_case(db, *outcome.merge_target);
     for (const auto& e : outcome.events) append(db, e, view.signed_by);
-    if (!digest.empty())
-        storage::record_signature(db, digest, view.signed_by, view.message_id, now);
     step.relay_to_reporters = outcome.relay_to_reporters;
     spdlog::info("case {}: applied {} command(s) from {}", c.id, parsed.commands.size(),
                  decision.member);
