@@ -14,7 +14,9 @@ std::vector<Member> team() {
             {"Carol", "carol@example.org", "C"}};
 }
 TimePoint at(const char* iso) { return *parse_iso8601(iso); }
-sys_days day(int y, unsigned m, unsigned d) { return sys_days{year{y} / month{m} / day{d}}; }
+sys_days on(int y, unsigned m, unsigned d) {
+    return sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
+}
 }  // namespace
 
 TEST_CASE("rotation starts with the first member and goes round") {
@@ -29,7 +31,7 @@ TEST_CASE("rotation starts with the first member and goes round") {
 
 TEST_CASE("rotation skips members who are away, both days included") {
     auto m = team();
-    std::vector<Away> away = {{"bob@example.org", day(2026, 12, 20), day(2027, 1, 5)}};
+    std::vector<Away> away = {{"bob@example.org", on(2026, 12, 20), on(2027, 1, 5)}};
     CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-19T23:59:59Z")) == 1u);
     CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-20T00:00:00Z")) == 2u);
     CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-05T23:59:59Z")) == 2u);
@@ -41,7 +43,7 @@ TEST_CASE("rotation skips members who are away, both days included") {
 TEST_CASE("rotation with everybody away still names a lead") {
     auto m = team();
     std::vector<Away> away;
-    for (const auto& x : m) away.push_back({x.email, day(2026, 1, 1), day(2026, 12, 31)});
+    for (const auto& x : m) away.push_back({x.email, on(2026, 1, 1), on(2026, 12, 31)});
     CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-06-01T00:00:00Z")) == 1u);
 }
 
