@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libboost-program-options-dev catch2 libsystemd-dev
   nlohmann-json3-dev libssl-dev
   gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd
+  dpkg-dev strace groff-base man-db
 )
 
 missing=()
