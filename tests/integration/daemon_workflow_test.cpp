@@ -142,6 +142,10 @@ OpenedNotification check_mail(DaemonEnv& env, const ReceivedMail& m, const std::
         CHECK(o.content_type == "multipart/encrypted");
         CHECK(o.encrypted);
         CHECK(o.decrypted);
+        // Encrypted to the recipient's key and nobody else's (people() holds
+        // every secret key, so decrypting alone would not show that).
+        CHECK(o.encrypted_to == encryption_key_ids(env.people(), "<" + to + ">"));
+        CHECK(o.encrypted_to.size() == 1);
         CHECK(o.signed_ok);
         // Nothing of the case in the clear.
         CHECK(!contains(m.raw, "SECRET-DETAIL"));

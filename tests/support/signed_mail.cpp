@@ -293,6 +293,27 @@ std::string signed_part_of(const std::string& raw) {
     return raw.substr(start, end - start);
 }
 
+std::vector<std::string> encryption_key_ids(GpgHome& home, const std::string& fpr) {
+    std::vector<std::string> out;
+    std::istringstream in(home.gpg({"--with-colons", "--list-keys", fpr}).out);
+    std::string line;
+    while (std::getline(in, line)) {
+        // pub/sub:validity:length:algo:KEYID:created:expires:...:capabilities:...
+        std::vector<std::string> f;
+        std::size_t b = 0;
+        for (;;) {
+            std::size_t e = line.find(':', b);
+            f.push_back(line.substr(b, e == std::string::npos ? e : e - b));
+            if (e == std::string::npos) break;
+            b = e + 1;
+        }
+        if (f.size() > 11 && (f[0] == "pub" || f[0] == "sub") &&
+            f[11].find('e') != std::string::npos)
+            out.push_back(f[4]);
+    }
+    return out;
+}
+
 std::string message_id_of(const ReceivedMail& m) {
     return strip_angles(m.header("Message-ID"));
 }
@@ -311,6 +332,16 @@ OpenedNotification open_notification(GpgHome& home, const ReceivedMail& m,
         o.gpg_status = d.status;
         o.decrypted = d.exit_code == 0 && d.decryption_okay();
         o.signed_ok = d.good_signature_by(signer_fpr);
+        std::istringstream st(d.status);
+        std::string line;
+        while (std::getline(st, line)) {
+            // [GNUPG:] ENC_TO <long keyid> <algo> <length>
+            if (line.rfind("[GNUPG:] ENC_TO ", 0) != 0) continue;
+            std::istringstream f(line.substr(16));
+            std::string id;
+            f >> id;
+            o.encrypted_to.push_back(id);
+        }
         if (!o.decrypted) return o;
         o.inner_subject = entity_header(d.plaintext, "Subject");
         o.text = decoded_text(d.plaintext);

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 #include "tests/support/gpg_home.hpp"
@@ -70,13 +71,18 @@ struct OpenedNotification {
     bool signed_ok = false;     // good signature by `signer_fpr` (inside or detached)
     std::string inner_subject;  // Subject of the (protected) entity holding the text
     std::string text;           // the decoded body text, LF line ends
-    std::string gpg_status;     // for diagnostics
+    std::vector<std::string> encrypted_to;  // long key ids of the ENC_TO packets
+    std::string gpg_status;                 // for diagnostics
 };
 
 // Opens a notification with the keys in `home` (the recipient's secret key
 // and the team's public key); signatures are checked against `signer_fpr`.
 OpenedNotification open_notification(GpgHome& home, const ReceivedMail& m,
                                      const std::string& signer_fpr);
+
+// Long key ids (16 upper-case hex digits) of the encryption-capable
+// (sub)keys of the key `fpr` in `home`: what ENC_TO names for that person.
+std::vector<std::string> encryption_key_ids(GpgHome& home, const std::string& fpr);
 
 // Message-ID of a received mail without the angle brackets.
 std::string message_id_of(const ReceivedMail& m);
