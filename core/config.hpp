@@ -81,6 +81,9 @@ struct Config {
         std::string processed_mailbox;  // empty: leave processed mail where it is
         bool starttls = false;
         std::string ca_file;  // extra CA bundle for private servers; empty: system store
+        // Connect, each server answer, and a stalled transfer; a whole
+        // operation gets at most 10 times this (imap::Settings::timeout).
+        std::chrono::seconds timeout{60};
     } imap;
 
     struct Smtp {
@@ -92,6 +95,7 @@ struct Config {
         std::string from_address;  // lower-cased address part of `from`
         bool starttls = false;
         std::string ca_file;
+        std::chrono::seconds timeout{60};  // connect, each server reply, one whole send
     } smtp;
 
     struct Gpg {

@@ -10,6 +10,7 @@ imap::Settings imap_settings(const Config& cfg) {
     s.password = cfg.imap.password;
     s.starttls = cfg.imap.starttls;
     s.ca_file = cfg.imap.ca_file;
+    s.timeout = cfg.imap.timeout;
     return s;
 }
 
@@ -20,6 +21,7 @@ smtp::Settings smtp_settings(const Config& cfg) {
     s.password = cfg.smtp.password;
     s.starttls = cfg.smtp.starttls;
     s.ca_file = cfg.smtp.ca_file;
+    s.timeout = cfg.smtp.timeout;
     s.helo_domain = cfg.project.domain.empty() ? "localhost" : cfg.project.domain;
     return s;
 }

@@ -81,12 +81,14 @@ constexpr KeyDef kKeys[] = {
     {"imap", "processed_mailbox", false, "Processed"},
     {"imap", "starttls", false, "true"},
     {"imap", "ca_file", false, "/etc/embargo/ca.pem"},
+    {"imap", "timeout", false, "60s"},
     {"smtp", "url", false, "smtps://mail.example.org"},
     {"smtp", "username", false, "secalert"},
     {"smtp", "password_file", false, "/etc/embargo/smtp.password"},
     {"smtp", "from", false, "Example Security Team <secalert@example.org>"},
     {"smtp", "starttls", false, "true"},
     {"smtp", "ca_file", false, "/etc/embargo/ca.pem"},
+    {"smtp", "timeout", false, "60s"},
     {"gpg", "homedir", false, "/var/lib/embargo/gnupg"},
     {"gpg", "key", true, "0123456789ABCDEF0123456789ABCDEF01234567"},
     {"gpg", "encrypt", false, "required"},
@@ -778,6 +780,7 @@ class Parser {
             duration("imap.poll_interval", c.imap.poll_interval, std::chrono::hours{24});
         c.imap.processed_mailbox = optional_string("imap.processed_mailbox");
         c.imap.ca_file = ca_file("imap.ca_file");
+        c.imap.timeout = duration("imap.timeout", c.imap.timeout, std::chrono::hours{1});
     }
 
     void smtp(Config& c) const {
@@ -808,6 +811,7 @@ class Parser {
         c.smtp.from = from.value;
         c.smtp.from_address = lower(mailbox->second);
         c.smtp.ca_file = ca_file("smtp.ca_file");
+        c.smtp.timeout = duration("smtp.timeout", c.smtp.timeout, std::chrono::hours{1});
     }
 
     void gpg(Config& c) const {

@@ -270,7 +270,8 @@ max_key_bytes = 4096
 )";
     text = after_line(text, "case_prefix",
                       "main_branch = release/next\nsupported = 1.13\nsupported = 2\n");
-    text = after_line(text, "password_file", "poll_interval = 5m\nprocessed_mailbox = Done\n");
+    text = after_line(text, "password_file",
+                      "poll_interval = 5m\nprocessed_mailbox = Done\ntimeout = 90s\n");
     text = after_line(
         text, "key = ",
         "key = 1111 2222 3333 4444 5555  6666 7777 8888 9999 aaaa\nencrypt = opportunistic\n");
@@ -282,6 +283,8 @@ max_key_bytes = 4096
     CHECK(c.project.supported == std::vector<std::string>{"1.13", "2"});
     CHECK(c.project.domain == "example.org");  // from smtp.from
     CHECK(c.imap.poll_interval == 5min);
+    CHECK(c.imap.timeout == 90s);
+    CHECK(c.smtp.timeout == 60s);  // default
     CHECK(c.imap.processed_mailbox == "Done");
     CHECK(c.gpg.keys == std::vector<std::string>{"0123456789ABCDEF0123456789ABCDEF01234567",
                                                  "111122223333444455556666777788889999AAAA"});
@@ -388,7 +391,7 @@ TEST_CASE("unknown sections and keys") {
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
-               "password_file, poll_interval, processed_mailbox, starttls, ca_file"));
+               "password_file, poll_interval, processed_mailbox, starttls, ca_file, timeout"));
     CHECK(f.error(std::string(kMinimal) + "[timeline.asap]\nretrospective = 1d\n") ==
           f.at(19,
                "timeline.asap.retrospective: unknown key in [timeline.asap]; known keys: "
@@ -483,6 +486,12 @@ TEST_CASE("bad durations name the key") {
                Catch::StartsWith(f.at(19, "timeline.fix: invalid duration \"\": it is empty;")));
     CHECK(f.error(after_line(kMinimal, "username", "poll_interval = 2d\n")) ==
           f.at(6, "imap.poll_interval: 2d is too long; the maximum is 1d"));
+    CHECK(f.error(after_line(kMinimal, "username", "timeout = 2h\n")) ==
+          f.at(6, "imap.timeout: 2h is too long; the maximum is 1h"));
+    CHECK_THAT(f.error(after_line(kMinimal, "username", "timeout = 0s\n")),
+               Catch::StartsWith(f.at(6,
+                                      "imap.timeout: invalid duration \"0s\": it must be "
+                                      "longer than zero;")));
     CHECK_THAT(f.error(after_line(kMinimal, "username", "poll_interval = -5\n")),
                Catch::StartsWith(f.at(6, "imap.poll_interval: invalid duration \"-5\"")));
 }
