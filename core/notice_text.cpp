@@ -530,10 +530,39 @@ std::vector<NoticeRequest> retrospective(const Case& c, const Config& cfg,
     else
         b += "  " + std::string(notes) + "\n";
 
+    // Event details name Message-IDs and senders; the retrospective also goes
+    // to public lists, so anything with an '@' that is not a team or Fix Team
+    // address is left out (a Message-ID can reveal a reporter's domain).
+    auto known = [&](std::string_view w) {
+        std::string a = lower(w);
+        while (!a.empty() && (a.back() == ',' || a.back() == ';' || a.back() == '.')) a.pop_back();
+        if (cfg.member_by_email(a)) return true;
+        return std::find(c.fix_team.begin(), c.fix_team.end(), a) != c.fix_team.end();
+    };
+    auto scrub = [&](const std::string& text) {
+        std::string out, word;
+        auto flush = [&] {
+            if (word.find('@') != std::string::npos && !known(word))
+                out += "(address)";
+            else
+                out += word;
+            word.clear();
+        };
+        for (char ch : text) {
+            if (ch == ' ' || ch == '\t') {
+                flush();
+                out += ch;
+            } else {
+                word += ch;
+            }
+        }
+        flush();
+        return out;
+    };
     b += "\nEvents:\n";
     for (const auto& e : events) {
-        b += "  " + format_iso8601(e.at) + "  " + e.actor + "  " + e.kind;
-        if (!e.detail.empty()) b += ": " + e.detail;
+        b += "  " + format_iso8601(e.at) + "  " + scrub(e.actor) + "  " + e.kind;
+        if (!e.detail.empty()) b += ": " + scrub(e.detail);
         b += "\n";
     }
     b = redact_reporters(std::move(b), c);

@@ -121,3 +121,22 @@ TEST_CASE("durations for humans") {
     CHECK(format_duration(-(std::chrono::days{1} + 2h)) == "1d 2h");
     CHECK(severity_text(Cvss{"v", 9.8, "critical"}) == "9.8 (critical)");
 }
+
+TEST_CASE("the public retrospective names no reporter and no Message-ID") {
+    Config cfg = config();
+    cfg.team.retrospective = {"dev@lists.example.org"};
+    Case c = new_case();
+    c.reporters = {"eve@reporter.example"};
+    std::vector<Event> events = {
+        {c.id, c.received_at, "embargod", "case-opened",
+         "report abc123@mail.reporter.example from eve@reporter.example"},
+        {c.id, c.received_at, "eve@reporter.example", "message", "message x@reporter.example"},
+    };
+    auto notices = retrospective(c, cfg, events, "went fine");
+    REQUIRE(notices.size() == 2);
+    const auto& pub = notices[1];
+    CHECK(pub.is_public);
+    CHECK(pub.body.find("reporter.example") == std::string::npos);
+    CHECK(pub.body.find("(address)") != std::string::npos);
+    CHECK(pub.body.find("went fine") != std::string::npos);
+}
