@@ -431,7 +431,11 @@ class Parser {
         if (nodes_[idx].phase == Phase::Header) end_header(idx, end, false);
         Node& nd = nodes_[idx];
         Part& p = nd.part;
-        p.end = std::max(end, p.begin);
+        // An empty part opened by a delimiter line whose line break also
+        // precedes the next delimiter starts after `end`; moving its start
+        // back keeps it inside its parent, which ends at `end` too.
+        p.begin = std::min(p.begin, end);
+        p.end = end;
         p.body_begin = std::clamp(p.body_begin, p.begin, p.end);
         if (!nd.container && !p.is_multipart()) decode_body(nd);
     }
