@@ -96,7 +96,11 @@ int run_scheduler(storage::Database& db, const Config& cfg, Notifier& notifier, 
     std::optional<std::chrono::sys_days> last_day;
     if (auto v = storage::kv_get(db, "digest.last_day"))
         last_day = std::chrono::sys_days{std::chrono::days{std::stol(*v)}};
-    auto digest = scheduler::digest(open, expiring_keys(cfg, gpg, now), cfg, now, last_day);
+    // Reading the keys runs gpg several times: only when a digest goes out
+    // (once a day), not on every poll.
+    auto digest = scheduler::digest(open, {}, cfg, now, last_day);
+    if (digest.notice)
+        digest = scheduler::digest(open, expiring_keys(cfg, gpg, now), cfg, now, last_day);
     if (digest.notice || digest.last_digest_day != last_day) {
         auto tx = db.write_transaction();
         if (digest.notice) queued += notifier.queue(db, *digest.notice, now);
