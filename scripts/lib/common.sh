@@ -45,9 +45,18 @@ eb__run_cleanup() {
   done
   exit "$rc"
 }
-trap eb__run_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+eb_traps() {
+  trap eb__run_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+eb_traps
+# A subshell ( ... ) or $( ... ) does not inherit the EXIT trap: one that
+# starts servers calls eb_subshell first, so that they stop with it.
+eb_subshell() {
+  EB_CLEANUP=()
+  eb_traps
+}
 
 # eb_workdir TAG: creates a short private directory under /tmp (gpg-agent
 # sockets live in GNUPGHOME, whose path must stay well under 88 characters)
@@ -58,7 +67,7 @@ eb_workdir() {
   # Dovecot's unprivileged processes must be able to traverse it.
   chmod 755 "$EB_WORK"
   if [ "${EB_KEEP:-0}" = 1 ]; then
-    eb_on_exit "echo 'kept $EB_WORK' >&2"
+    echo "EB_KEEP=1: the work directory $EB_WORK stays" >&2
   else
     eb_on_exit "rm -rf '$EB_WORK'"
   fi
