@@ -19,8 +19,10 @@ namespace embargo::dedup {
 inline constexpr std::size_t kSignatureSize = 128;
 // Words per shingle.
 inline constexpr std::size_t kShingleWords = 4;
-// Only this much of a text is read: bounds the work on hostile mail.
-inline constexpr std::size_t kMaxTextBytes = 1 << 20;
+// Only this much of a text is read (some 40,000 words, far more than any
+// report): bounds the work, done inside the intake's write transaction, on
+// hostile mail.
+inline constexpr std::size_t kMaxTextBytes = 256 * 1024;
 
 // The comparable content of a report: HTML turned into text; PGP armour,
 // forwarded-message separators and header blocks, "On DATE, X wrote:" lines,
