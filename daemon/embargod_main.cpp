@@ -77,7 +77,7 @@ int run(int argc, char** argv) {
     if (once) {
         auto r = svc->cycle(g_stop);
         spdlog::info("{}", r.status_line());
-        return r.mailbox_ok ? 0 : 1;
+        return r.ok() ? 0 : 1;
     }
 
     sd_notify(0, "READY=1\nSTATUS=started, first poll under way");

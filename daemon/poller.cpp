@@ -113,6 +113,11 @@ PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db
         } catch (const imap::ImapError&) {
             throw;  // the mailbox itself failed: stop this cycle, nothing is lost
         } catch (const std::exception& e) {
+            // A locked or full database is not this message's fault: counting
+            // it as a failed attempt would quarantine good mail during an outage.
+            if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
+                se && storage::is_unavailable(*se))
+                throw storage::unavailable(db.path(), *se);
             ++stats.failed;
             auto f = storage::record_failure(db, mailbox, status.uidvalidity, info.uid, message_id,
                                              e.what(), in.raw, now(), kMaxAttempts);

@@ -29,7 +29,8 @@ struct PollStats {
 
 constexpr int kMaxAttempts = 3;
 
-// Throws imap::ImapError when the mailbox cannot be used. `stop` is checked
+// Throws imap::ImapError when the mailbox cannot be used and
+// storage::DatabaseUnavailable when the database cannot. `stop` is checked
 // between messages: the message in hand is always finished.
 PollStats poll_mailbox(imap::Client& imap, Intake& intake, storage::Database& db, const Config& cfg,
                        const std::function<TimePoint()>& now, const std::atomic<bool>& stop);

@@ -16,6 +16,7 @@
 namespace embargo::daemon {
 
 std::string CycleResult::status_line() const {
+    if (!database_ok) return "database FAILED (" + database_error + ")";
     std::string s = mailbox_ok ? "last poll ok" : "last poll FAILED (" + mailbox_error + ")";
     s += ": " + std::to_string(poll.processed) + " processed, " + std::to_string(poll.failed) +
          " failed, outbox backlog " + std::to_string(send.backlog) + ", " +
@@ -60,6 +61,25 @@ TimePoint Service::now() const {
 
 CycleResult Service::cycle(const std::atomic<bool>& stop) {
     CycleResult r;
+    // Whatever step finds the database unusable ends the cycle: the next one
+    // retries, and the loop (or systemd) keeps the daemon alive meanwhile.
+    auto database_failed = [&](const storage::DatabaseUnavailable& e) {
+        r.database_ok = false;
+        r.database_error = e.what();
+        spdlog::error("{}", e.what());
+    };
+    try {
+        run_cycle(r, stop);
+    } catch (const storage::DatabaseUnavailable& e) {
+        database_failed(e);
+    } catch (const SQLite::Exception& e) {
+        if (!storage::is_unavailable(e)) throw;
+        database_failed(storage::unavailable(db_.path(), e));
+    }
+    return r;
+}
+
+void Service::run_cycle(CycleResult& r, const std::atomic<bool>& stop) {
     auto clock = [this] { return now(); };
     try {
         r.poll = poll_mailbox(*imap_, *intake_, db_, cfg_, clock, stop);
@@ -71,6 +91,9 @@ CycleResult Service::cycle(const std::atomic<bool>& stop) {
     if (!stop.load()) {
         try {
             r.scheduled = run_scheduler(db_, cfg_, *notifier_, gpg_.get(), now());
+        } catch (const SQLite::Exception& e) {
+            if (storage::is_unavailable(e)) throw;
+            spdlog::error("scheduler: {}", e.what());
         } catch (const std::exception& e) {
             spdlog::error("scheduler: {}", e.what());
         }
@@ -79,7 +102,6 @@ CycleResult Service::cycle(const std::atomic<bool>& stop) {
     for (const auto& c : storage::list_cases(db_, false))
         for (const auto& m : c.milestones)
             if (m.overdue(now())) ++r.overdue;
-    return r;
 }
 
 }  // namespace embargo::daemon

@@ -30,11 +30,14 @@ class Notifier;
 struct CycleResult {
     bool mailbox_ok = true;
     std::string mailbox_error;
+    bool database_ok = true;  // false: locked past the busy timeout, disk full, I/O error
+    std::string database_error;
     PollStats poll;
     SendStats send;
     int scheduled = 0;  // reminders, escalations, digests queued
     int overdue = 0;    // open milestones past due
     std::string status_line() const;
+    bool ok() const { return mailbox_ok && database_ok; }
 };
 
 class Service {
@@ -52,6 +55,7 @@ class Service {
 
   private:
     void make_clients();
+    void run_cycle(CycleResult& r, const std::atomic<bool>& stop);
     Config cfg_;
     std::optional<TimePoint> fixed_now_;
     storage::Database db_;

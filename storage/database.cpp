@@ -2,6 +2,7 @@
 #include "storage/database.hpp"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ Database::Database(const std::string& path, bool create) : path_(path) {
     if ((st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) ::chmod(path.c_str(), 0600);
     try {
         db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
-        db_->setBusyTimeout(10000);
+        db_->setBusyTimeout(kBusyTimeoutMs);
         db_->exec("PRAGMA journal_mode=WAL");
         db_->exec("PRAGMA synchronous=FULL");
         db_->exec("PRAGMA foreign_keys=ON");
@@ -43,6 +44,59 @@ Database::Database(const std::string& path, bool create) : path_(path) {
         throw StorageError("database " + path + ": " + e.what() +
                            " (is it a database of embargo, and writable by this user?)");
     }
+}
+
+bool is_unavailable(const SQLite::Exception& e) {
+    switch (e.getErrorCode() & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_NOMEM:
+        case SQLITE_READONLY:
+        case SQLITE_IOERR:
+        case SQLITE_CORRUPT:
+        case SQLITE_FULL:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PROTOCOL:
+        case SQLITE_NOTADB:
+        case SQLITE_PERM:
+            return true;
+        default:
+            return false;
+    }
+}
+
+DatabaseUnavailable unavailable(const std::string& path, const SQLite::Exception& e) {
+    std::string what = "database " + path + ": " + e.what();
+    switch (e.getErrorCode() & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            what += " (another process held a write lock for more than " +
+                    std::to_string(kBusyTimeoutMs / 1000) + " s; find it with `fuser " + path +
+                    "`; nothing is lost, the next cycle retries)";
+            break;
+        case SQLITE_FULL:
+            what +=
+                " (the disk holding it is full; free space there; nothing is lost, the next "
+                "cycle retries)";
+            break;
+        case SQLITE_IOERR:
+            what +=
+                " (I/O error: check the disk and free space; nothing is lost, the next cycle "
+                "retries)";
+            break;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_CANTOPEN:
+            what += " (not writable: check the file's and its directory's owner and mode)";
+            break;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            what += " (damaged: stop embargod and restore the last backup)";
+            break;
+        default:
+            break;
+    }
+    return DatabaseUnavailable(what);
 }
 
 int Database::schema_version() {

@@ -15,6 +15,22 @@ class StorageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The database file itself cannot be used right now: locked by another
+// process past the busy timeout, disk full, I/O error, read-only, damaged.
+// No message is at fault: the cycle stops and everything is retried later.
+class DatabaseUnavailable : public StorageError {
+  public:
+    using StorageError::StorageError;
+};
+
+// Whether a SQLite error is about the database file rather than the data.
+bool is_unavailable(const SQLite::Exception& e);
+// DatabaseUnavailable naming the file, what went wrong and what to do.
+DatabaseUnavailable unavailable(const std::string& path, const SQLite::Exception& e);
+
+// How long a write waits for another process's lock before giving up.
+constexpr int kBusyTimeoutMs = 10000;
+
 class Database {
   public:
     // Opens (creating when `create`) the database file with mode 0600 and
