@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 
 #include "crypto/openpgp.hpp"
@@ -303,6 +305,26 @@ struct Env {
         return std::nullopt;
     }
 
+    // Whether this home holds the secret part of the (sub)key with this key id,
+    // judged from the keyring and private-keys-v1.d alone: gpg-agent may be
+    // the very thing that failed.
+    bool holds_secret_for(const std::string& keyid) const {
+        CtxPtr ctx = context(false);
+        gpgme_set_keylist_mode(ctx.get(),
+                               GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_WITH_KEYGRIP);
+        gpgme_key_t k = nullptr;
+        gpgme_error_t e = gpgme_get_key(ctx.get(), keyid.c_str(), &k, 0);
+        KeyPtr key(k);
+        if (e || !key) return false;
+        for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next) {
+            if (!sk->keyid || !sk->keygrip || upper(sk->keyid) != upper(keyid)) continue;
+            struct stat st {};
+            std::string file = homedir + "/private-keys-v1.d/" + upper(sk->keygrip) + ".key";
+            if (::stat(file.c_str(), &st) == 0) return true;
+        }
+        return false;
+    }
+
     SignatureInfo from_signature(gpgme_signature_t sig) const {
         SignatureInfo info;
         info.created = time_of(sig->timestamp);
@@ -430,28 +452,39 @@ Gpg::Gpg(std::string homedir, GpgOptions options)
                        "' is not a directory: create it (mode 0700) or fix [gpg] homedir");
 }
 
-DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
-    Env env{homedir_, options_.timeout};
+namespace {
+
+// Errors of gpg's surroundings rather than of the data: what gpg reports when
+// gpg-agent dies or restarts under it (broken pipe, connection reset, end of
+// file, "no secret key" for a key the home holds).
+bool environment_error(gpgme_error_t e) {
+    gpgme_err_code_t c = gpgme_err_code(e);
+    return c == GPG_ERR_NO_SECKEY || c == GPG_ERR_NO_AGENT || c == GPG_ERR_AGENT ||
+           c == GPG_ERR_EOF || gpgme_err_code_to_errno(c) != 0;
+}
+
+// One gpg run. `agent_trouble` is set when it failed for a recipient key whose
+// secret part this home holds, with an error of the surroundings: a damaged
+// message fails after that key's session key was recovered (status 0) and
+// with a data error.
+DecryptResult decrypt_once(const Env& env, const GpgOptions& options, std::string_view ciphertext,
+                           bool& agent_trouble) {
     DecryptResult r;
-    if (ciphertext.empty()) {
-        r.error = "no OpenPGP data";
-        return r;
-    }
     Input in(ciphertext);
-    Sink out(options_.max_output_bytes);
+    Sink out(options.max_output_bytes);
     CtxPtr ctx = env.context(false);
     Loop loop(ctx.get());
     Outcome o =
-        loop.run(gpgme_op_decrypt_verify_start(ctx.get(), in.get(), out.get()), options_.timeout);
+        loop.run(gpgme_op_decrypt_verify_start(ctx.get(), in.get(), out.get()), options.timeout);
     gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx.get());
     gpgme_error_t code = gpgme_err_code(o.err);
 
     if (o.timed_out) {
-        r.error = "gpg did not finish decrypting within " + seconds_text(options_.timeout) +
-                  "; cancelled";
+        r.error =
+            "gpg did not finish decrypting within " + seconds_text(options.timeout) + "; cancelled";
     } else if (out.overflowed()) {
         r.error = "the decrypted data exceeds the limit of " +
-                  std::to_string(options_.max_output_bytes) + " bytes";
+                  std::to_string(options.max_output_bytes) + " bytes";
     } else if (code == GPG_ERR_NO_ERROR) {
         r.decrypted = true;
         r.plaintext = std::move(out.bytes());
@@ -459,7 +492,7 @@ DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
     } else if (code == GPG_ERR_NO_DATA) {
         // Not encrypted. A signed message is verified again on its own: after
         // this error GPGME stops reading gpg's output, so its text may be cut.
-        Verified v = run_verify(env, options_.max_output_bytes, ciphertext, nullptr);
+        Verified v = run_verify(env, options.max_output_bytes, ciphertext, nullptr);
         if (!v.sigs.empty() && !v.timed_out && !v.overflowed) {
             r.signed_only = true;
             r.plaintext = std::move(v.text);
@@ -494,7 +527,39 @@ DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
         r.error = "decryption failed: " + err_text(o.err);
     }
     if (!r.decrypted && !r.signed_only) r.plaintext.clear();  // never hand out partial plaintext
+    if (!r.decrypted && !r.signed_only && !o.timed_out && !out.overflowed()) {
+        for (gpgme_recipient_t rc = dr ? dr->recipients : nullptr; rc; rc = rc->next)
+            if (rc->keyid && (environment_error(o.err) || environment_error(rc->status)) &&
+                env.holds_secret_for(rc->keyid))
+                agent_trouble = true;
+    }
     return r;
+}
+
+}  // namespace
+
+DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
+    Env env{homedir_, options_.timeout};
+    if (ciphertext.empty()) {
+        DecryptResult r;
+        r.error = "no OpenPGP data";
+        return r;
+    }
+    // A message for our key is never "undecryptable" because gpg-agent was
+    // gone for a moment (the reporter would be told to encrypt to the key he
+    // did encrypt to): try again shortly (the next gpg restarts the agent),
+    // and if that fails too, fail the message so the poller retries it later.
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        bool agent_trouble = false;
+        DecryptResult r = decrypt_once(env, options_, ciphertext, agent_trouble);
+        if (!agent_trouble) return r;
+        if (attempt == kAttempts)
+            throw GpgError("gpg could not use the team's secret key in " + homedir_ + " (" +
+                           r.error + ") " + std::to_string(kAttempts) +
+                           " times: is gpg-agent able to start? The message will be retried");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt * attempt));
+    }
 }
 
 SignatureInfo Gpg::verify_detached(std::string_view signed_data, std::string_view signature) {

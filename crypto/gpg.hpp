@@ -88,7 +88,9 @@ class Gpg {
 
     const std::string& homedir() const { return homedir_; }
 
-    // Armored or binary OpenPGP message. Never throws for bad input.
+    // Armored or binary OpenPGP message. Never throws for bad input. Throws
+    // GpgError when gpg keeps failing to use a secret key this home holds
+    // (gpg-agent down): the message is fine, the environment is not.
     DecryptResult decrypt_verify(std::string_view ciphertext);
 
     // RFC 3156 detached signature over exactly `signed_data`.
