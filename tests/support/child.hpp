@@ -1,0 +1,63 @@
+// Test helper: a program started in the background (so a test can kill it at
+// a moment of its choosing) or run to completion with its resource usage
+// (wait4's rusage: peak RSS, CPU time). Output goes to a file, not a pipe, so
+// a child killed mid-write leaves nothing blocked.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace embargo::test {
+
+struct ChildLimits {
+    // RLIMIT_FSIZE in bytes (0 = unchanged); SIGXFSZ is ignored so a write past
+    // it fails with EFBIG instead of killing the child.
+    long long max_file_bytes = 0;
+};
+
+struct ChildResult {
+    int exit_code = -1;   // 128+N when killed by signal N
+    std::string output;   // stdout and stderr, interleaved as written
+    long max_rss_kb = 0;  // peak resident set of the child itself (not its children)
+    std::chrono::milliseconds wall{0};
+};
+
+class Child {
+  public:
+    // Starts argv (argv[0] looked up in PATH) with extra environment variables;
+    // stdout and stderr are appended to output_file.
+    Child(const std::vector<std::string>& argv, const std::string& output_file,
+          const std::map<std::string, std::string>& env = {}, ChildLimits limits = {});
+    // Kills (SIGKILL) and reaps the child if it is still running.
+    ~Child();
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running() const { return pid_ > 0; }
+    void signal(int sig);
+    // Waits for the child to end and returns how it ended (output read back
+    // from output_file, from where this child started writing).
+    ChildResult wait();
+    // Like wait(), but returns nullopt at once while the child still runs.
+    std::optional<ChildResult> try_wait();
+
+  private:
+    std::optional<ChildResult> reap(int options);
+    pid_t pid_ = -1;
+    std::string output_file_;
+    long long output_offset_ = 0;
+    std::chrono::steady_clock::time_point started_;
+};
+
+// Runs argv to completion with output captured and resource usage measured.
+ChildResult run_measured(const std::vector<std::string>& argv, const std::string& output_file,
+                         const std::map<std::string, std::string>& env = {},
+                         ChildLimits limits = {});
+
+}  // namespace embargo::test
