@@ -1,6 +1,7 @@
 // Text utilities: trimming, lower-casing, HTML to text.
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <utility>
@@ -119,7 +120,9 @@ std::string html_to_text(std::string_view html) {
             continue;
         }
         if (c == '&') {
-            std::size_t semi = html.find(';', i + 1);
+            // Entities are short: look no further than 12 bytes, so a text of
+            // ampersands stays linear.
+            std::size_t semi = html.substr(0, std::min(html.size(), i + 13)).find(';', i + 1);
             if (semi != std::string_view::npos && semi - i <= 12) {
                 std::string_view ent = html.substr(i + 1, semi - i - 1);
                 if (!ent.empty() && ent[0] == '#') {

@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace embargo {
 namespace {
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string lower_ascii(std::string_view s) {
     std::string out(s);
@@ -45,58 +48,67 @@ std::optional<std::string> subject_case_tag(std::string_view subject, std::strin
 
 std::vector<std::string> case_ids_in_text(std::string_view text, std::string_view prefix) {
     std::vector<std::string> out;
+    std::set<std::string> seen;
     if (prefix.empty()) return out;
     for (size_t i = text.find(prefix); i != std::string_view::npos; i = text.find(prefix, i + 1)) {
         size_t len = case_id_length_at(text, i, prefix);
         if (!len) continue;
         std::string id(text.substr(i, len));
-        if (CaseId::parse(id, prefix) && std::find(out.begin(), out.end(), id) == out.end())
-            out.push_back(id);
+        if (CaseId::parse(id, prefix) && seen.insert(id).second) out.push_back(id);
     }
     return out;
 }
 
-std::string normalise_subject(std::string_view subject) {
+namespace {
+// One linear pass: strip leading reply/forward markers and [tags], drop
+// [tags] elsewhere, fold blanks.
+std::string normalise_once(std::string_view subject) {
     std::string s = lower_ascii(subject);
-    // Strip leading reply/forward markers and [tags], repeatedly.
     static const char* kPrefixes[] = {"re", "fwd", "fw", "aw", "wg", "sv", "tr", "vs", "antw"};
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        size_t p = 0;
+    size_t p = 0;
+    for (;;) {
         while (p < s.size() && is_blank(s[p])) ++p;
         if (p < s.size() && s[p] == '[') {
             size_t close = s.find(']', p);
-            if (close != std::string::npos) {
-                s.erase(0, close + 1);
-                changed = true;
-                continue;
-            }
+            if (close == std::string::npos) break;
+            p = close + 1;
+            continue;
         }
+        bool stripped = false;
         for (const char* pre : kPrefixes) {
             std::string_view pv = pre;
             if (s.compare(p, pv.size(), pv) != 0) continue;
             size_t q = p + pv.size();
-            if (q < s.size() && s[q] == '[') {  // "Re[2]:"
-                size_t close = s.find(']', q);
-                if (close == std::string::npos) continue;
-                q = close + 1;
-            }
             while (q < s.size() && is_blank(s[q])) ++q;
+            // "Re[2]:", "Re [tag]:", "Re [a][b]:"
+            bool open_tag = false;
+            while (q < s.size() && s[q] == '[') {
+                size_t close = s.find(']', q);
+                if (close == std::string::npos) {
+                    open_tag = true;
+                    break;
+                }
+                q = close + 1;
+                while (q < s.size() && is_blank(s[q])) ++q;
+            }
+            if (open_tag) continue;
             if (q < s.size() && s[q] == ':') {
-                s.erase(0, q + 1);
-                changed = true;
+                p = q + 1;
+                stripped = true;
                 break;
             }
         }
+        if (!stripped) break;
     }
-    // Remove any remaining [tags] (e.g. a case tag in the middle) and fold blanks.
+    // Where the next ']' is, so "[[[[..." stays linear.
+    std::vector<size_t> next_close(s.size() + 1, std::string::npos);
+    for (size_t i = s.size(); i-- > p;) next_close[i] = s[i] == ']' ? i : next_close[i + 1];
     std::string out;
     bool blank = false;
-    for (size_t i = 0; i < s.size(); ++i) {
+    for (size_t i = p; i < s.size(); ++i) {
         if (s[i] == '[') {
-            size_t close = s.find(']', i);
-            if (close != std::string::npos && close - i < 64) {
+            size_t close = next_close[i];
+            if (close != std::string::npos) {
                 i = close;
                 blank = true;
                 continue;
@@ -111,6 +123,19 @@ std::string normalise_subject(std::string_view subject) {
         out += s[i];
     }
     return out;
+}
+}  // namespace
+
+std::string normalise_subject(std::string_view subject) {
+    // Removing a tag can expose a prefix ("re [x]: y"): repeat until stable,
+    // a bounded number of times so hostile subjects stay linear.
+    std::string cur = normalise_once(subject);
+    for (int i = 0; i < 4; ++i) {
+        std::string next = normalise_once(cur);
+        if (next == cur) break;
+        cur = std::move(next);
+    }
+    return cur;
 }
 
 std::vector<std::string> thread_candidates(const std::string& in_reply_to,

@@ -28,10 +28,7 @@ void fuzz_core_text(const std::uint8_t* data, std::size_t size) {
 
     const std::string subject = normalise_subject(text);
     require(subject.size() <= text.size(), "core: normalised subject grew");
-    // Not checked: normalise_subject(normalise_subject(s)) == normalise_subject(s).
-    // It does not hold yet (a [tag] is measured before blank runs are folded,
-    // and "re [tag]: x" becomes "re : x"); fuzz/regressions/core_text holds
-    // the input that showed it. Reported to the core owner.
+    require(normalise_subject(subject) == subject, "core: normalise_subject is not idempotent");
 
     if (const auto tag = subject_case_tag(text, kPrefix)) {
         require(is_case_id(*tag), "core: subject_case_tag returned no case id");

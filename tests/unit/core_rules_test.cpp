@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/rotation.hpp"
+#include "core/text.hpp"
 #include "core/threading.hpp"
 
 using namespace embargo;
@@ -13,7 +14,9 @@ std::vector<Member> team() {
             {"Bob", "bob@example.org", "B"},
             {"Carol", "carol@example.org", "C"}};
 }
-TimePoint at(const char* iso) { return *parse_iso8601(iso); }
+TimePoint at(const char* iso) {
+    return *parse_iso8601(iso);
+}
 sys_days on(int y, unsigned m, unsigned d) {
     return sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
 }
@@ -32,10 +35,14 @@ TEST_CASE("rotation starts with the first member and goes round") {
 TEST_CASE("rotation skips members who are away, both days included") {
     auto m = team();
     std::vector<Away> away = {{"bob@example.org", on(2026, 12, 20), on(2027, 1, 5)}};
-    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-19T23:59:59Z")) == 1u);
-    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-20T00:00:00Z")) == 2u);
-    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-05T23:59:59Z")) == 2u);
-    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-06T00:00:00Z")) == 1u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-19T23:59:59Z")) ==
+          1u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-12-20T00:00:00Z")) ==
+          2u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-05T23:59:59Z")) ==
+          2u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2027-01-06T00:00:00Z")) ==
+          1u);
     CHECK(is_away(away, "bob@example.org", at("2026-12-25T12:00:00Z")));
     CHECK_FALSE(is_away(away, "alice@example.org", at("2026-12-25T12:00:00Z")));
 }
@@ -44,7 +51,8 @@ TEST_CASE("rotation with everybody away still names a lead") {
     auto m = team();
     std::vector<Away> away;
     for (const auto& x : m) away.push_back({x.email, on(2026, 1, 1), on(2026, 12, 31)});
-    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-06-01T00:00:00Z")) == 1u);
+    CHECK(next_lead(m, away, std::string("alice@example.org"), 0u, at("2026-06-01T00:00:00Z")) ==
+          1u);
 }
 
 TEST_CASE("rotation survives a removed member by position") {
@@ -66,7 +74,8 @@ TEST_CASE("subject case tags") {
 }
 
 TEST_CASE("case ids in text") {
-    auto ids = case_ids_in_text("> Case: EMST-2026-0001\nsee EMST-2026-0002, EMST-2026-0001", "EMST");
+    auto ids =
+        case_ids_in_text("> Case: EMST-2026-0001\nsee EMST-2026-0002, EMST-2026-0001", "EMST");
     CHECK(ids == std::vector<std::string>{"EMST-2026-0001", "EMST-2026-0002"});
     CHECK(case_ids_in_text("XEMST-2026-0001 EMST-2026-00012a", "EMST").empty());
 }
@@ -95,4 +104,29 @@ TEST_CASE("case ids parse with four or more digits") {
     CHECK_FALSE(CaseId::parse("EMST-2026-0000", "EMST"));
     CHECK_FALSE(CaseId::parse("EMST-26-0001", "EMST"));
     CHECK_FALSE(CaseId::parse("OTHER-2026-0001", "EMST"));
+}
+
+TEST_CASE("subject normalisation is idempotent on what the fuzzer found") {
+    for (std::string s : {"x [a" + std::string(70, ' ') + "b] y", std::string("re [tag]: x"),
+                          std::string("Re: [EMST-2026-0001] Re: AW: [x] hello  world")}) {
+        auto once = normalise_subject(s);
+        CHECK(normalise_subject(once) == once);
+    }
+    CHECK(normalise_subject("re [tag]: x") == "x");
+}
+
+TEST_CASE("text helpers stay fast on hostile input") {
+    // Each of these was quadratic once; 1 MiB must take well under a second.
+    std::string amps(1 << 20, '&');
+    std::string res(1 << 20, ' ');
+    for (size_t i = 0; i + 3 < res.size(); i += 4) res.replace(i, 3, "re:");
+    std::string brackets(1 << 20, '[');
+    auto start = std::chrono::steady_clock::now();
+    CHECK(html_to_text(amps).size() == amps.size());
+    CHECK(normalise_subject(res).empty());
+    CHECK(normalise_subject(brackets).size() == brackets.size());
+    std::string ids;
+    for (int i = 1; i < 20000; ++i) ids += "EMST-2026-" + std::to_string(10000 + i) + " ";
+    CHECK(case_ids_in_text(ids, "EMST").size() == 19999);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
