@@ -10,12 +10,25 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 namespace embargo::test {
+namespace {
+
+// VmRSS of this process (kB), from /proc/self/status.
+long current_rss_kb() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    return 0;
+}
+
+}  // namespace
 
 Child::Child(const std::vector<std::string>& argv, const std::string& output_file,
              const std::map<std::string, std::string>& env, ChildLimits limits)
@@ -43,6 +56,7 @@ Child::Child(const std::vector<std::string>& argv, const std::string& output_fil
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
     started_ = std::chrono::steady_clock::now();
+    inherited_rss_kb_ = current_rss_kb();
     pid_ = ::fork();
     if (pid_ < 0) {
         ::close(fd);
@@ -107,6 +121,7 @@ std::optional<ChildResult> Child::reap(int options) {
         std::chrono::steady_clock::now() - started_);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     r.max_rss_kb = ru.ru_maxrss;  // Linux: kilobytes
+    r.inherited_rss_kb = inherited_rss_kb_;
     std::ifstream in(output_file_, std::ios::binary);
     in.seekg(output_offset_);
     std::ostringstream ss;

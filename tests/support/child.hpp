@@ -21,9 +21,13 @@ struct ChildLimits {
 };
 
 struct ChildResult {
-    int exit_code = -1;   // 128+N when killed by signal N
-    std::string output;   // stdout and stderr, interleaved as written
-    long max_rss_kb = 0;  // peak resident set of the child itself (not its children)
+    int exit_code = -1;  // 128+N when killed by signal N
+    std::string output;  // stdout and stderr, interleaved as written
+    // Peak resident set of the child and of the children it waited for. It
+    // includes what the child had between fork and exec: the RSS of the
+    // parent at fork (inherited_rss_kb) is a floor for it.
+    long max_rss_kb = 0;
+    long inherited_rss_kb = 0;
     std::chrono::milliseconds wall{0};
 };
 
@@ -53,6 +57,7 @@ class Child {
     std::string output_file_;
     long long output_offset_ = 0;
     std::chrono::steady_clock::time_point started_;
+    long inherited_rss_kb_ = 0;
 };
 
 // Runs argv to completion with output captured and resource usage measured.
