@@ -537,6 +537,9 @@ std::vector<NoticeRequest> retrospective(const Case& c, const Config& cfg,
         std::string a = lower(w);
         while (!a.empty() && (a.back() == ',' || a.back() == ';' || a.back() == '.')) a.pop_back();
         if (cfg.member_by_email(a)) return true;
+        // Reporter addresses stay for now: redact_reporters names them "reporter".
+        for (const auto& r : c.reporters)
+            if (lower(r) == a) return true;
         return std::find(c.fix_team.begin(), c.fix_team.end(), a) != c.fix_team.end();
     };
     auto scrub = [&](const std::string& text) {
