@@ -578,9 +578,19 @@ TEST_CASE("a full cycle with gpg and gpg-agent stays inside the unit's system-ca
     auto main_exited = [&] {
         if (::access(trace.c_str(), R_OK) != 0) return false;
         std::string t = read_file(trace);
-        auto sp = t.find(' ');
-        if (sp == std::string::npos) return false;
-        return t.find("\n" + t.substr(0, sp) + " +++ exited with") != std::string::npos;
+        auto pid_of = [&](std::size_t line_start) {
+            return t.substr(line_start, t.find(' ', line_start) - line_start);
+        };
+        const std::string main_pid = pid_of(0);
+        // strace pads the pid column ("2783  +++ exited", "24761 +++ exited").
+        for (auto at = t.find("+++ "); at != std::string::npos; at = t.find("+++ ", at + 4)) {
+            auto line_start = t.rfind('\n', at);
+            line_start = line_start == std::string::npos ? 0 : line_start + 1;
+            if (pid_of(line_start) == main_pid &&
+                t.find_first_not_of(' ', line_start + main_pid.size()) == at)
+                return true;
+        }
+        return false;
     };
     REQUIRE_D(traced, eventually(main_exited, 60s));
     run({"gpgconf", "--homedir", env.team_home().path(), "--kill", "gpg-agent"});
