@@ -11,6 +11,7 @@
 #include "storage/case_store.hpp"
 #include "storage/event_log.hpp"
 #include "storage/signature_store.hpp"
+#include "storage/sketch_store.hpp"
 
 namespace embargo::daemon {
 namespace {
@@ -131,7 +132,11 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
         return step;
     }
     c = outcome.updated;
-    if (outcome.merge_target) storage::save_case(db, *outcome.merge_target);
+    if (outcome.merge_target) {
+        storage::save_case(db, *outcome.merge_target);
+        // Later copies of this report must find the case it was merged into.
+        storage::redirect_sketches(db, c.id, outcome.merge_target->id);
+    }
     for (const auto& e : outcome.events) append(db, e, view.signed_by);
     step.relay_to_reporters = outcome.relay_to_reporters;
     spdlog::info("case {}: applied {} command(s) from {}", c.id, parsed.commands.size(),
