@@ -46,7 +46,8 @@ measure_intake() {
   )
 }
 
-eb_section "embargod --once over $N plain reports ($(nproc) cores)"
+eb_section "embargod --once over $N plain reports"
+eb_step "machine: $(bench_machine)"
 r1=$(measure_intake with-smtp up)
 r2=$(measure_intake smtp-down down)
 results=("$r1" "$r2")
@@ -60,3 +61,4 @@ for r in "${results[@]}"; do
   esac
   printf '  %-26s %9.2f %10s %8.2f %6s MB %6s %7s %7s\n' "$label" "$wall" "$(rate "$N" "$wall")" "$cpu" "$rss" "$cases" "$sent" "$pending"
 done
+eb_step "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -75,7 +75,7 @@ for n in sorted(os.listdir(d)):
     ctype = m.get_content_type()
     form = {"multipart/encrypted": "encrypted", "multipart/signed": "signed"}.get(ctype, "plain")
     subject = " ".join(str(m.get("Subject", "")).split())
-    rows.append((n[:6], ",".join(meta["rcpt_tos"]), m.get("X-Embargo-Kind", "?"),
+    rows.append((n[:6].lstrip("0"), ",".join(meta["rcpt_tos"]), m.get("X-Embargo-Kind", "?"),
                  form, subject))
 if not rows:
     print("  (no mail)")
@@ -85,6 +85,6 @@ w = [max(len(str(r[i])) for r in rows + [head]) for i in range(4)]
 fmt = "  {:<%d}  {:<%d}  {:<%d}  {:<%d}  {}" % tuple(w)
 print(fmt.format(*head))
 for r in rows:
-    print(fmt.format(r[0].lstrip("0"), *r[1:]))
+    print(fmt.format(*r))
 PY
 }
