@@ -8,9 +8,8 @@
 bench_build() {
   local build=${EMBARGO_BUILD_DIR:-build/bench}
   mkdir -p "$build"
-  # -Wno-restrict: see scripts/demo.sh (GCC 12 false positives at -O3).
-  cmake -S "$EB_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-Wno-restrict \
-    -DEMBARGO_TESTS=OFF >"$build/bench-configure.log" 2>&1 ||
+  cmake -S "$EB_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEMBARGO_TESTS=OFF \
+    >"$build/bench-configure.log" 2>&1 ||
     { eb_tail "$build/bench-configure.log" 40; eb_die "cmake configure failed"; }
   cmake --build "$build" -j"$(nproc)" --target embargod embargoctl >"$build/bench-build.log" 2>&1 ||
     { eb_tail "$build/bench-build.log" 40; eb_die "build failed"; }
