@@ -101,7 +101,10 @@ class Bench {
                   << r.exit_code << (kAsan ? " [ASan build]" : "") << "; test process at fork "
                   << r.inherited_rss_kb / 1024 << " MB" << std::endl;
         INFO(name << ": embargod output:\n" << r.output.substr(0, 4000));
-        CHECK(r.inherited_rss_kb < 64L * 1024);  // else the measurement says nothing
+        // The child's peak RSS includes this process's RSS at fork. ASan keeps
+        // freed memory in its quarantine, so under ASan that share is large and
+        // the tight figures below are only checked in a build without it.
+        if (!kAsan) CHECK(r.inherited_rss_kb < 64L * 1024);
         CHECK(r.exit_code == 0);
         CHECK(r.max_rss_kb < kRssLimitKb);
         return r;
@@ -245,7 +248,7 @@ TEST_CASE("a 100 MB message over max_message_bytes is never read whole") {
     }  // freed before embargod is forked (see Bench::measure)
     auto r = b.measure("100 MB message, max_message_bytes 1 MB");
     // Far below the message: the body never came over the wire into memory.
-    CHECK(r.max_rss_kb < 64L * 1024 * kRssFactor);
+    if (!kAsan) CHECK(r.max_rss_kb < 64L * 1024);
     CHECK(has_flag(b.case_of("huge@hostile.test"), "oversized"));
 
     Mail good = from("good", "A perfectly normal report");
