@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the sourcing scripts
 # Shared parts of the benchmarks (bench/*.sh): building embargod, a private
 # installation (Dovecot, SMTP sink, team and member keys, config), generated
 # reports, and measuring a command's wall time, CPU time and peak RSS.

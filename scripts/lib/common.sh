@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the sourcing scripts
 # Shared helpers for scripts/demo.sh and bench/*.sh: output formatting, a
 # private work directory removed on exit, free loopback ports, and a cleanup
 # stack that runs on every exit path (error, Ctrl-C, SIGTERM).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the sourcing scripts
 # Writes an embargo.conf for a throwaway installation (docs/embargo.conf.example
 # explains every key). Needs common.sh, and DOVECOT_* / SINK_URL from
 # dovecot.sh and sink.sh.

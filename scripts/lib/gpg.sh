@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the sourcing scripts
 # GnuPG homes and keys for the demo and the benchmarks, with the gpg CLI.
 # Keys are ed25519 (sign) + cv25519 (encrypt) without passphrase: made in
 # a few milliseconds. Needs common.sh.

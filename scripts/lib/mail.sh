@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the sourcing scripts
 # Building mail the way reporters' and maintainers' mail clients do, with the
 # gpg CLI: plain reports, PGP/MIME encrypted reports (RFC 3156) with protected
 # headers and the sender's key attached, PGP/MIME signed and cleartext-signed
@@ -66,7 +67,7 @@ mail_encrypted_report() {
 # The signature's creation time is DATE (gpg --faked-system-time).
 mail_signed_reply() {
   local out=$1 home=$2 signer=$3 mode=$4 from=$5 subject=$6 id=$7 date=$8 irt=$9 refs=${10} text=${11}
-  local faked part sig status micalg
+  local faked part status micalg
   faked="$(date -u -d "$date" +%Y%m%dT%H%M%S)!"
   # gpg warns on stderr about the faked time: keep it for a failure report only.
   if [ "$mode" = clearsign ]; then

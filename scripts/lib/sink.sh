@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables set here are read by the sourcing scripts
 # The SMTP sink (tests/support/smtp_sink.py, aiosmtpd) on a free loopback
 # port: every accepted message lands byte-exact in DIR/mail/NNNNNN.eml with
 # a NNNNNN.json sidecar holding the envelope. Needs common.sh.
@@ -10,12 +11,12 @@
 SINK_PID=
 
 sink_start() {
-  local d=$1 attempt
+  local d=$1
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
     eb_die "python3-aiosmtpd is not installed: run scripts/install-deps.sh"
   mkdir -p "$d/mail"
   SINK_MAIL=$d/mail
-  for attempt in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5; do
     SINK_PORT=$(eb_free_port)
     : >"$d/sink.log"
     setsid /usr/bin/python3 "$EB_ROOT/tests/support/smtp_sink.py" --port "$SINK_PORT" \
