@@ -23,9 +23,11 @@ struct ChildLimits {
 struct ChildResult {
     int exit_code = -1;  // 128+N when killed by signal N
     std::string output;  // stdout and stderr, interleaved as written
-    // Peak resident set of the child and of the children it waited for. It
-    // includes what the child had between fork and exec: the RSS of the
-    // parent at fork (inherited_rss_kb) is a floor for it.
+    // Peak resident set of the child and of the children it waited for. A
+    // forked child's figure includes what it had between fork and exec (the
+    // kernel keeps the larger of its mm's high-water marks), so the parent's
+    // RSS at fork (inherited_rss_kb) is a floor for it; run_measured avoids
+    // that by letting the small /usr/bin/time fork the program.
     long max_rss_kb = 0;
     long inherited_rss_kb = 0;
     std::chrono::milliseconds wall{0};
@@ -60,7 +62,10 @@ class Child {
     long inherited_rss_kb_ = 0;
 };
 
-// Runs argv to completion with output captured and resource usage measured.
+// Runs argv to completion with output captured and resource usage measured:
+// through /usr/bin/time when installed (then max_rss_kb is the program's own
+// peak and inherited_rss_kb that of the time process at its fork, a few MB),
+// else as a direct child.
 ChildResult run_measured(const std::vector<std::string>& argv, const std::string& output_file,
                          const std::map<std::string, std::string>& env = {},
                          ChildLimits limits = {});
