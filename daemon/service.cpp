@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "crypto/gpg.hpp"
 #include "daemon/imap_client.hpp"
 #include "daemon/intake.hpp"
@@ -28,7 +30,13 @@ Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
     : cfg_(std::move(cfg)), fixed_now_(fixed_now), db_(cfg_.storage.database) {
     struct stat st {};
     if (::stat(cfg_.gpg.homedir.c_str(), &st) == 0) {
-        gpg_ = std::make_unique<crypto::Gpg>(cfg_.gpg.homedir);
+        // Decrypted text is never worth more memory than a whole message may
+        // take: a decompression bomb (a few bytes of ciphertext, gigabytes of
+        // zeros) stops at [limits] max_message_bytes, not GPGME's own cap.
+        crypto::GpgOptions options;
+        options.max_output_bytes =
+            std::max<std::size_t>(cfg_.limits.max_message_bytes, std::size_t{1} << 20);
+        gpg_ = std::make_unique<crypto::Gpg>(cfg_.gpg.homedir, options);
     } else {
         spdlog::warn(
             "gpg homedir {} does not exist: encrypted mail cannot be read and nothing "
