@@ -130,6 +130,9 @@ class Bench {
                 }
         INFO("reporter " << address);
         CHECK(n == 1);
+        std::cout << "daemon_bounds_test:   " << address << " -> case "
+                  << found.value("id", std::string("?")) << ", flags "
+                  << found.value("flags", json::array()).dump() << std::endl;
         return found;
     }
 
