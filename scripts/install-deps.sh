@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libgpgme-dev libmimetic-dev libsqlitecpp-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libboost-program-options-dev catch2 libsystemd-dev
   nlohmann-json3-dev libssl-dev
-  gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd
+  gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd time mutt
   dpkg-dev strace groff-base man-db
 )
 
