@@ -263,7 +263,7 @@ long long failures_recorded(const std::string& db_path) {
 
 }  // namespace
 
-TEST_CASE("IMAP server down: exit 1 naming the server; the next run processes everything") {
+TEST_CASE("IMAP server down: exit 1 naming the server, then the next run processes everything") {
     DaemonEnv env(options());
     env.imap().stop();
     for (int i = 0; i < 3; ++i)
@@ -409,7 +409,7 @@ TEST_CASE("SMTP down: exit 0 (the mailbox worked), queued, delivered once it is 
 }
 
 TEST_CASE(
-    "SMTP stalling: the send times out, is retried, and a late acceptance resends the same "
+    "SMTP stalling: the send times out and is retried, each notification under one "
     "Message-ID") {
     DaemonEnv env(options("[smtp]\ntimeout = 2s\n"));
     env.smtp().start(SmtpSink::Options{.stall_seconds = 5, .fault_count = 1});
