@@ -82,7 +82,7 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
     CHECK(audit.out.find("intact") != std::string::npos);
 }
 
-TEST_CASE("replies thread by References and by subject tag; unknown replies open cases") {
+TEST_CASE("replies thread by References and by subject tag and unknown replies open cases") {
     DaemonEnv env;
     auto r1 = report("Eve <eve@example.net>", "Use after free in resolver");
     env.deliver(r1.str(), "2026-11-24T10:00:00Z");
@@ -217,7 +217,7 @@ TEST_CASE("configuration errors exit 2 naming file, line and key") {
     CHECK(ctl.exit_code != 0);
 }
 
-TEST_CASE("an unknown case exits 1 naming it; a missing mailbox exits 1") {
+TEST_CASE("an unknown case exits 1 naming it and a missing mailbox exits 1") {
     DaemonEnv env;
     env.run_once(kNow);
     auto r = env.ctl({"show", "EMST-2026-0042"});

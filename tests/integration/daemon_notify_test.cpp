@@ -148,7 +148,7 @@ TEST_CASE("a reporter's reply is relayed to the lead and Fix Team, not back to t
     CHECK(to == std::set<std::string>{"alice@example.org", "dave@example.net"});
 }
 
-TEST_CASE("an SMTP outage keeps notifications in the outbox; later each is delivered once") {
+TEST_CASE("an SMTP outage keeps notifications in the outbox and later each is delivered once") {
     DaemonEnv env;
     env.smtp().stop();
     env.deliver(plain_report().str(), "2026-11-24T10:00:00Z");

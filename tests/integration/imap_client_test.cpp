@@ -287,7 +287,7 @@ TEST_CASE("info returns INTERNALDATE and size as delivered", "[dovecot]") {
     CHECK(c.info({42}).empty());
 }
 
-TEST_CASE("fetch returns the exact bytes; unknown UIDs throw ImapNoSuchMessage", "[dovecot]") {
+TEST_CASE("fetch returns the exact bytes and unknown UIDs throw ImapNoSuchMessage", "[dovecot]") {
     REQUIRE_DOVECOT();
     Dovecot d;
     std::string raw =

@@ -89,7 +89,7 @@ TEST_CASE("send delivers the message byte-exact, dot-stuffing round-trips", "[sm
     CHECK(got[0].header("Cc").empty());
 }
 
-TEST_CASE("several recipients share one envelope; the null sender works", "[smtp]") {
+TEST_CASE("several recipients share one envelope and the null sender works", "[smtp]") {
     SmtpSink sink;
     Client client(settings_for(sink));
     const std::vector<std::string> rcpts = {"alice@example.org", "bob@example.net",

@@ -146,7 +146,7 @@ TEST_CASE("signatures end at the next quoted or forwarded block") {
     CHECK(words("Ping.\n-- \nBob\n> The report text.\n") == "ping the report text");
 }
 
-TEST_CASE("HTML is compared as text; PGP armour carries no words") {
+TEST_CASE("HTML is compared as text and PGP armour carries no words") {
     std::string html =
         "<html><head><style>p { color: red }</style></head><body><p>Hi team,</p>"
         "<p>I found a heap buffer overflow in the HTTP/1.1 header parser of Example Proxy<br>\n"

@@ -249,7 +249,7 @@ TEST_CASE("1 MB header line: cut at max_header_bytes, parsed in well under a sec
     for (const auto& p : m.problems) CHECK(p.find("AAAA") == std::string::npos);
 }
 
-TEST_CASE("Huge folded header in a part; 5 MB header without a cut stays linear") {
+TEST_CASE("Huge folded header in a part and 5 MB header without a cut stays linear") {
     std::string folded = "X-Junk: start";
     for (int i = 0; i < 100000; ++i) folded += "\r\n continued";
     const std::string raw = "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n" + folded +

@@ -129,7 +129,7 @@ TEST_CASE("Thunderbird multipart/alternative: structure, text and offsets") {
     CHECK(m.header("X-Not-There") == nullptr);
 }
 
-TEST_CASE("LF-only mail parses the same; offsets refer to the LF text") {
+TEST_CASE("LF-only mail parses the same and offsets refer to the LF text") {
     const std::string crlf = sample("thunderbird_alternative.eml");
     const std::string lf = sample("thunderbird_alternative.eml", false);
     const mime::Message a = mime::parse(crlf);
@@ -293,7 +293,7 @@ TEST_CASE("A boundary that starts with another boundary is not mistaken for it")
     CHECK(m.text_plain == "one\ntwo\nthree");
 }
 
-TEST_CASE("Defaults: no Content-Type is text/plain; multipart/digest children are messages") {
+TEST_CASE("Defaults: no Content-Type is text/plain and multipart/digest children are messages") {
     const mime::Message plain = mime::parse("Subject: hi\r\n\r\nbody\r\n");
     CHECK(plain.root.is("text", "plain"));
     CHECK(plain.root.transfer_encoding == "7bit");
