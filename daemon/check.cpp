@@ -63,9 +63,8 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
         }
     }
     try {
-        imap::Settings is = imap_settings(cfg);
-        is.timeout = std::chrono::seconds{20};
-        imap::Client c(is);
+        // The configured [imap] timeout, so check waits as long as the daemon would.
+        imap::Client c(imap_settings(cfg));
         c.login_check();
         auto s = c.status();
         line(true, "IMAP " + cfg.imap.url,
@@ -75,9 +74,7 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
         line(false, "IMAP " + cfg.imap.url, e.what());
     }
     try {
-        smtp::Settings ss = smtp_settings(cfg);
-        ss.timeout = std::chrono::seconds{20};
-        smtp::Client c(ss);
+        smtp::Client c(smtp_settings(cfg));
         c.check();
         line(true, "SMTP " + cfg.smtp.url,
              cfg.smtp.username.empty() ? "greeting ok" : "greeting and AUTH ok");

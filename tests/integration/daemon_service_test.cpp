@@ -4,7 +4,9 @@
 // while it runs; embargoctl backup of the live database and embargoctl check;
 // and a system-call trace of a full cycle checked against the unit's
 // SystemCallFilter= and MemoryDenyWriteExecute=.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -479,6 +481,67 @@ TEST_CASE("embargoctl check: every part ok, and a FAIL line naming IMAP when it 
     // Everything else is still reported, and still fine.
     CHECK(down.out.find("ok    SMTP ") != std::string::npos);
     CHECK(down.out.find("ok    database ") != std::string::npos);
+}
+
+namespace {
+
+// A TCP port that completes the handshake (the kernel's backlog) but never
+// answers: an IMAP or SMTP server that hangs before its greeting.
+class StalledListener {
+  public:
+    StalledListener() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 16) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+    }
+    ~StalledListener() { ::close(fd_); }
+    StalledListener(const StalledListener&) = delete;
+    StalledListener& operator=(const StalledListener&) = delete;
+    int port() const { return port_; }
+
+  private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+    auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("embargoctl check gives up on stalled servers after the configured timeouts") {
+    DaemonEnv env;
+    StalledListener imap, smtp;
+    std::string imap_url = "imap://127.0.0.1:" + std::to_string(imap.port());
+    std::string smtp_url = "smtp://127.0.0.1:" + std::to_string(smtp.port());
+    std::string conf = read_file(env.config_path());
+    conf = replace_once(conf, "url = " + env.imap().url() + "\n",
+                        "url = " + imap_url + "\ntimeout = 2s\n");
+    conf = replace_once(conf, "url = " + env.smtp().url() + "\n",
+                        "url = " + smtp_url + "\ntimeout = 2s\n");
+    write_file(env.config_path(), conf, 0600);
+
+    auto start = std::chrono::steady_clock::now();
+    auto r = env.ctl({"check"});
+    auto took = std::chrono::steady_clock::now() - start;
+    INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("FAIL  IMAP " + imap_url) != std::string::npos);
+    CHECK(r.out.find("FAIL  SMTP " + smtp_url) != std::string::npos);
+    // Two 2 s timeouts, not the 20 s each check used to force; generous
+    // margin for gpg and a loaded machine.
+    CHECK(took >= 3s);
+    CHECK(took < 15s);
 }
 
 namespace {
