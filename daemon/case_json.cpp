@@ -161,4 +161,13 @@ json quarantine_json(storage::Database& db) {
     return arr;
 }
 
+std::string human_list(const json& list) {
+    std::string out;
+    for (const auto& v : list) {
+        if (!out.empty()) out += ", ";
+        out += v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    return out.empty() ? std::string("-") : out;
+}
+
 }  // namespace embargo::daemon

@@ -136,9 +136,9 @@ int run(int argc, char** argv) {
                       << "  subject:   " << c->subject << "\n"
                       << "  received:  " << format_iso8601(c->received_at) << "\n"
                       << "  lead:      " << c->lead << "\n"
-                      << "  reporters: " << j["reporters"].dump() << "\n"
-                      << "  fix team:  " << j["fix_team"].dump() << "\n"
-                      << "  flags:     " << j["flags"].dump() << "\n"
+                      << "  reporters: " << daemon::human_list(j["reporters"]) << "\n"
+                      << "  fix team:  " << daemon::human_list(j["fix_team"]) << "\n"
+                      << "  flags:     " << daemon::human_list(j["flags"]) << "\n"
                       << "  milestones:\n";
             for (const auto& m : c->milestones)
                 std::printf("    %-14s due %-21s done %s%s\n",
@@ -157,7 +157,8 @@ int run(int argc, char** argv) {
         if (json) {
             std::cout << j.dump(2) << "\n";
         } else {
-            std::cout << "order: " << j["order"].dump() << "\naway:  " << j["away"].dump()
+            std::cout << "order: " << daemon::human_list(j["order"])
+                      << "\naway:  " << daemon::human_list(j["away"])
                       << "\nnext:  " << (j["next"].is_null() ? "-" : j["next"].get<std::string>())
                       << "\n";
         }

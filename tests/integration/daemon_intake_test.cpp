@@ -42,8 +42,10 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
     CHECK(c["cvss"].is_null());
     CHECK(c["release_date"].is_null());
     REQUIRE(c["milestones"].size() == 5);
-    CHECK(c["milestones"][0] == json({{"name", "organize"}, {"due", "2026-11-25T10:00:00Z"},
-                                      {"done", nullptr}, {"overdue", false}}));
+    CHECK(c["milestones"][0] == json({{"name", "organize"},
+                                      {"due", "2026-11-25T10:00:00Z"},
+                                      {"done", nullptr},
+                                      {"overdue", false}}));
     CHECK(c["milestones"][1]["due"] == "2026-12-01T10:00:00Z");
     CHECK(c["milestones"][2]["due"] == "2026-12-01T10:00:00Z");
     CHECK(c["milestones"][3]["due"] == "2026-12-15T10:00:00Z");
@@ -64,9 +66,25 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
     CHECK(cases[3]["id"] == "EMST-2026-0004");
 
     auto rot = env.ctl_json({"rotation", "--now", kNow});
-    CHECK(rot["order"] == json::array({"alice@example.org", "bob@example.org", "carol@example.org"}));
+    CHECK(rot["order"] ==
+          json::array({"alice@example.org", "bob@example.org", "carol@example.org"}));
     CHECK(rot["away"] == json::array({"carol@example.org"}));
     CHECK(rot["next"] == "alice@example.org");
+    // Human output prints lists as systemctl and git do, not as JSON arrays;
+    // --json above stays exact.
+    auto rot_text = env.ctl({"rotation", "--now", kNow});
+    CHECK(rot_text.exit_code == 0);
+    CHECK(rot_text.out ==
+          "order: alice@example.org, bob@example.org, carol@example.org\n"
+          "away:  carol@example.org\n"
+          "next:  alice@example.org\n");
+    auto show_text = env.ctl({"show", "EMST-2026-0001", "--now", kNow});
+    INFO(show_text.out);
+    CHECK(show_text.exit_code == 0);
+    CHECK(show_text.out.find("  reporters: eve@example.net\n") != std::string::npos);
+    CHECK(show_text.out.find("  fix team:  -\n") != std::string::npos);
+    CHECK(show_text.out.find("  flags:     -\n") != std::string::npos);
+    CHECK(show_text.out.find('[') == std::string::npos);
     // After the absence carol is next in line again.
     auto later = env.ctl_json({"rotation", "--now", "2026-12-02T00:00:00Z"});
     CHECK(later["away"].empty());
