@@ -61,6 +61,15 @@ struct Dedup {
     std::size_t min_words = 20;
 };
 
+// Which CVE Numbering Authority the project asks for CVE ids (SPEC: [cve]).
+// The cve-request mail to the lead on /released says what to do for it.
+enum class Cna {
+    Github,       // the repository security advisory's "Request CVE" (GitHub is the CNA)
+    CveServices,  // the project is its own CNA: publish through the CVE Services API
+    Mitre,        // MITRE's CNA-LR web form (the default: open to every project)
+    None,         // no CVE requests: no cve-request mail, a note in the release mail
+};
+
 struct Config {
     std::string path;  // the file it was read from
 
@@ -111,6 +120,21 @@ struct Config {
         std::vector<std::string> announce;
         std::vector<std::string> retrospective;
     } team;
+
+    struct CveSettings {
+        Cna cna = Cna::Mitre;
+        // The CNA's organisation UUID for the record's assignerOrgId and
+        // providerMetadata.orgId; empty: a placeholder the lead replaces.
+        std::string org_id;
+    } cve;
+
+    // Optional pre-notification list (linux-distros style): /distributors
+    // sends them the encrypted pre-notification, at most max_embargo before
+    // the release date, and a reminder 24 h before it.
+    struct Distributors {
+        std::vector<std::string> addresses;  // lower-cased; empty: feature off
+        Duration max_embargo = std::chrono::days{14};
+    } distributors;
 
     Timeline timeline;
     AsapTimeline asap;

@@ -121,6 +121,10 @@ constexpr KeyDef kKeys[] = {
     {"dedup", "bands", false, "16"},
     {"dedup", "rows", false, "4"},
     {"dedup", "min_words", false, "20"},
+    {"cve", "cna", false, "mitre"},
+    {"cve", "org_id", false, "00000000-0000-4000-8000-000000000000"},
+    {"distributors", "address", true, "distros@vs.openwall.org"},
+    {"distributors", "max_embargo", false, "14d"},
 };
 
 std::string full_name(const KeyDef& k) {
@@ -342,6 +346,8 @@ class Parser {
         storage(c);
         limits(c);
         dedup(c);
+        cve(c);
+        distributors(c);
         return c;
     }
 
@@ -1006,6 +1012,50 @@ class Parser {
                      " hashes of a signature; lower one of them (the defaults are 16 and 4)");
         }
         d.min_words = integer("dedup.min_words", d.min_words, 1, 100000);
+    }
+
+    void cve(Config& c) const {
+        if (auto v = single("cve.cna")) {
+            std::string s = lower(v->value);
+            if (s == "github")
+                c.cve.cna = Cna::Github;
+            else if (s == "cve-services")
+                c.cve.cna = Cna::CveServices;
+            else if (s == "mitre")
+                c.cve.cna = Cna::Mitre;
+            else if (s == "none")
+                c.cve.cna = Cna::None;
+            else
+                fail(v->line, "cve.cna",
+                     "\"" + v->value + "\" is not a CNA; use github, cve-services, mitre or none");
+        }
+        if (auto v = single("cve.org_id"); v && !v->value.empty()) {
+            // The CVE JSON 5 schema's uuidType: 8-4-4-4-12 hex digits.
+            const std::string& u = v->value;
+            bool ok = u.size() == 36;
+            for (std::size_t i = 0; ok && i < u.size(); ++i) {
+                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+                ok = dash ? u[i] == '-' : std::isxdigit(static_cast<unsigned char>(u[i])) != 0;
+            }
+            if (!ok)
+                fail(v->line, "cve.org_id",
+                     "\"" + u +
+                         "\" is not a UUID; give the CNA's organisation id "
+                         "(8-4-4-4-12 hex digits, e.g. from `cve org`)");
+            c.cve.org_id = lower(u);
+        }
+    }
+
+    void distributors(Config& c) const {
+        auto& d = c.distributors;
+        for (const auto& v : list("distributors.address")) {
+            if (v.value.empty()) continue;
+            std::string addr = list_address(v, "distributors.address");
+            if (std::find(d.addresses.begin(), d.addresses.end(), addr) != d.addresses.end())
+                fail(v.line, "distributors.address", addr + " is listed twice; remove one");
+            d.addresses.push_back(addr);
+        }
+        d.max_embargo = duration("distributors.max_embargo", d.max_embargo);
     }
 
     std::string_view text_;

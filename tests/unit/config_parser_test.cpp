@@ -383,11 +383,12 @@ TEST_CASE("unknown sections and keys") {
     CHECK(f.error(after_line(kMinimal, "database", "[imapp]\n")) ==
           f.at(18,
                "unknown section [imapp] (did you mean imap?); known sections: project, imap, "
-               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup"));
+               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve, "
+               "distributors"));
     CHECK(f.error(after_line(kMinimal, "database", "[frobnicate]\n")) ==
           f.at(18,
                "unknown section [frobnicate]; known sections: project, imap, smtp, gpg, team, "
-               "timeline, timeline.asap, storage, limits, dedup"));
+               "timeline, timeline.asap, storage, limits, dedup, cve, distributors"));
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
@@ -1022,4 +1023,50 @@ TEST_CASE("mangled files give a ConfigError, never another exception or a crash"
         }
     }
     CHECK(errors > 100);  // the edits do break files; otherwise this test tests nothing
+}
+
+TEST_CASE("cve.cna routes CVE requests and cve.org_id must be a UUID") {
+    Fixture f;
+    // Default: MITRE (every project can use its form) and a placeholder org.
+    Config d = f.parse(kMinimal);
+    CHECK(d.cve.cna == Cna::Mitre);
+    CHECK(d.cve.org_id.empty());
+    const std::pair<const char*, Cna> rows[] = {{"github", Cna::Github},
+                                                {"cve-services", Cna::CveServices},
+                                                {"MITRE", Cna::Mitre},
+                                                {"none", Cna::None}};
+    for (const auto& [value, cna] : rows) {
+        INFO(value);
+        Config c = f.parse(std::string(kMinimal) + "[cve]\ncna = " + value + "\n");
+        CHECK(c.cve.cna == cna);
+    }
+    // Line 19 is `cna`, 20 `org_id` (kMinimal has 17 lines, then [cve]).
+    CHECK(f.error(std::string(kMinimal) + "[cve]\ncna = dwf\n") ==
+          f.at(19, "cve.cna: \"dwf\" is not a CNA; use github, cve-services, mitre or none"));
+    Config o =
+        f.parse(std::string(kMinimal) +
+                "[cve]\ncna = cve-services\norg_id = 0F3A1B2C-1234-4ABC-8DEF-0123456789AB\n");
+    CHECK(o.cve.org_id == "0f3a1b2c-1234-4abc-8def-0123456789ab");
+    CHECK(f.error(std::string(kMinimal) + "[cve]\ncna = mitre\norg_id = example-org\n") ==
+          f.at(20,
+               "cve.org_id: \"example-org\" is not a UUID; give the CNA's organisation id "
+               "(8-4-4-4-12 hex digits, e.g. from `cve org`)"));
+}
+
+TEST_CASE("distributors: repeatable addresses and the embargo window") {
+    Fixture f;
+    Config d = f.parse(kMinimal);
+    CHECK(d.distributors.addresses.empty());
+    CHECK(d.distributors.max_embargo == std::chrono::days{14});
+    Config c = f.parse(std::string(kMinimal) +
+                       "[distributors]\naddress = Distros@VS.openwall.org\n"
+                       "address = security@debian.org\nmax_embargo = 7d\n");
+    CHECK(c.distributors.addresses ==
+          std::vector<std::string>{"distros@vs.openwall.org", "security@debian.org"});
+    CHECK(c.distributors.max_embargo == std::chrono::days{7});
+    CHECK(f.error(std::string(kMinimal) +
+                  "[distributors]\naddress = a@example.org\naddress = A@example.org\n") ==
+          f.at(20, "distributors.address: a@example.org is listed twice; remove one"));
+    CHECK_THAT(f.error(std::string(kMinimal) + "[distributors]\nmax_embargo = soon\n"),
+               Catch::StartsWith(f.at(19, "distributors.max_embargo: ")));
 }
