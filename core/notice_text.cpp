@@ -382,18 +382,19 @@ NoticeRequest release_announcement(const Case& c, const Config& cfg) {
 
 std::string cve_record_json(const Case& c, const Config& cfg, TimePoint now) {
     const std::string product = project_name(cfg);
+    const std::string org = cfg.cve.org_id.empty() ? std::string(kPlaceholderOrg) : cfg.cve.org_id;
     std::string j = "{\n";
     j += "  \"dataType\": \"CVE_RECORD\",\n";
     j += "  \"dataVersion\": \"5.1\",\n";
     j += "  \"cveMetadata\": {\n";
     j += "    \"cveId\": " + json_str(c.cve.empty() ? "CVE-YYYY-NNNN" : c.cve) + ",\n";
-    j += "    \"assignerOrgId\": " + json_str(kPlaceholderOrg) + ",\n";
+    j += "    \"assignerOrgId\": " + json_str(org) + ",\n";
     j += "    \"state\": \"PUBLISHED\",\n";
     j += "    \"datePublished\": " + json_str(format_iso8601(now)) + "\n";
     j += "  },\n";
     j += "  \"containers\": {\n";
     j += "    \"cna\": {\n";
-    j += "      \"providerMetadata\": {\"orgId\": " + json_str(kPlaceholderOrg) + "},\n";
+    j += "      \"providerMetadata\": {\"orgId\": " + json_str(org) + "},\n";
     j += "      \"title\": " +
          json_str("Security vulnerability in " + product + " fixed in " +
                   join(c.released_versions, ", ")) +
@@ -451,29 +452,100 @@ std::string cve_record_json(const Case& c, const Config& cfg, TimePoint now) {
     return j;
 }
 
+namespace {
+
+// Step 2 of the cve-request mail: what to do with the record for the
+// configured CNA ([cve] cna). The record itself is the same for all.
+std::string cna_steps(const Case& c, const Config& cfg) {
+    const std::string id = c.cve.empty() ? std::string("CVE-YYYY-NNNN") : c.cve;
+    const std::string versions = join(c.released_versions, ", ");
+    std::string fill = "   Before sending, fill in the description";
+    if (cfg.cve.org_id.empty() && cfg.cve.cna == Cna::CveServices)
+        fill +=
+            " and the CNA org id (assignerOrgId,\n   providerMetadata.orgId; or set [cve] org_id)";
+    if (c.prs.empty()) fill += ",\n   and at least one reference (no fix PR was recorded with /pr)";
+    if (!c.cvss) fill += ",\n   and the metrics (no CVSS vector was recorded with /cvss)";
+    fill += ".\n";
+    std::string record_id =
+        c.cve.empty() ? "   Then record it here with /cve CVE-YYYY-NNNN once it is assigned.\n"
+                      : "";
+    switch (cfg.cve.cna) {
+        case Cna::Github:
+            return "2. Request the CVE from GitHub (the CNA, [cve] cna = github): open the\n"
+                   "   repository security advisory for this case (Security > Advisories),\n"
+                   "   fill it in from the record below (affected and patched versions,\n"
+                   "   severity, references) and press \"Request CVE\"; publish the advisory\n"
+                   "   once the id is assigned.\n" +
+                   fill + record_id;
+        case Cna::CveServices:
+            return "2. Publish the CVE through the CVE Services API with the project's CNA\n"
+                   "   credentials ([cve] cna = cve-services), e.g. with cvelib's `cve` command:\n"
+                   "   save the \"cna\" container of the record below (containers.cna) as\n"
+                   "   cna.json, then run\n"
+                   "     export CVE_USER=you@example.org CVE_ORG=your-cna-short-name\n"
+                   "     export CVE_API_KEY=\"$(cat /path/to/cve-api-key)\"\n" +
+                   std::string(c.cve.empty()
+                                   ? "     cve reserve            # prints the new CVE id\n"
+                                   : "") +
+                   "     cve publish " + id + " -f cna.json\n" + fill + record_id;
+        case Cna::Mitre:
+            return "2. Request the CVE from MITRE ([cve] cna = mitre) with the web form at\n"
+                   "   https://cveform.mitre.org/ (\"Report Vulnerability/Request CVE ID\"):\n"
+                   "     Vulnerability type:     from the report\n"
+                   "     Vendor of the product:  " +
+                   project_name(cfg) +
+                   "\n"
+                   "     Affected product/code:  " +
+                   project_name(cfg) + " " + or_none(c.affects) +
+                   "\n"
+                   "     Fixed in:               " +
+                   versions +
+                   "\n"
+                   "     Vendor confirmed:       yes\n"
+                   "     Impact, attack vector:  " +
+                   (c.cvss ? c.cvss->vector : std::string("from the report")) +
+                   "\n"
+                   "     Description:            the record's description below\n"
+                   "     References:             " +
+                   or_none(c.prs) +
+                   "\n"
+                   "   The record below holds the same data in CVE JSON 5 form.\n" +
+                   fill + record_id;
+        case Cna::None:
+            break;
+    }
+    return {};
+}
+
+}  // namespace
+
 NoticeRequest cve_request(const Case& c, const Config& cfg, TimePoint now) {
     NoticeRequest n;
     n.kind = "cve-request";
     n.case_id = c.id;
     n.to = {c.lead};
-    n.subject = "[" + c.id + "] CVE request for " + project_name(cfg) + " " +
-                join(c.released_versions, ", ");
+    const bool request = cfg.cve.cna != Cna::None;
+    n.subject = "[" + c.id + "] " + (request ? "CVE request for " : "After the release of ") +
+                project_name(cfg) + " " + join(c.released_versions, ", ");
     std::string b = head(c);
     b += "The release of " + join(c.released_versions, ", ") + " is recorded.\n\n";
     b += "To do now, as Fix Lead:\n";
     b += "1. Remove the Fix Team (" + or_none(c.fix_team) +
          ") from the private security\n   repositories.\n";
-    b += "2. Request or publish the CVE with the record below. Before sending it, fill in\n"
-         "   the description and the CNA org id (assignerOrgId, providerMetadata.orgId)";
-    if (c.cve.empty()) b += ",\n   and the CVE id (record it here with /cve CVE-YYYY-NNNN)";
-    if (c.prs.empty()) b += ",\n   and at least one reference (no fix PR was recorded with /pr)";
-    if (!c.cvss) b += ",\n   and the metrics (no CVSS vector was recorded with /cvss)";
-    b += ".\n3. Send the retrospective with /retrospective [NOTES] once the dust settles";
+    if (request)
+        b += cna_steps(c, cfg);
+    else
+        b += "2. No CVE request: [cve] cna = none. If the project wants a CVE after all,\n"
+             "   set [cve] cna and record the id with /cve CVE-YYYY-NNNN.\n";
+    b += "3. Send the retrospective with /retrospective [NOTES] once the dust settles";
     if (auto due = c.milestone(MilestoneName::Retrospective).due)
         b += " (due " + format_iso8601(*due) + ")";
-    b += ".\n\n----- CVE JSON 5 record -----\n";
-    b += cve_record_json(c, cfg, now);
-    b += "----- End of record -----\n";
+    b += ".\n";
+    if (request) {
+        b += "\n----- CVE JSON 5 record -----\n";
+        b += cve_record_json(c, cfg, now);
+        b += "----- End of record -----\n";
+    }
     n.body = std::move(b);
     return n;
 }

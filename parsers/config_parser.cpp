@@ -1032,15 +1032,18 @@ class Parser {
         if (auto v = single("cve.org_id"); v && !v->value.empty()) {
             // The CVE JSON 5 schema's uuidType: 8-4-4-4-12 hex digits.
             const std::string& u = v->value;
+            // Version 4 (random) only, as the schema's pattern requires.
             bool ok = u.size() == 36;
             for (std::size_t i = 0; ok && i < u.size(); ++i) {
                 bool dash = i == 8 || i == 13 || i == 18 || i == 23;
                 ok = dash ? u[i] == '-' : std::isxdigit(static_cast<unsigned char>(u[i])) != 0;
             }
+            ok = ok && u[14] == '4' &&
+                 std::string_view("89abAB").find(u[19]) != std::string_view::npos;
             if (!ok)
                 fail(v->line, "cve.org_id",
                      "\"" + u +
-                         "\" is not a UUID; give the CNA's organisation id "
+                         "\" is not a version 4 UUID; give the CNA's organisation id "
                          "(8-4-4-4-12 hex digits, e.g. from `cve org`)");
             c.cve.org_id = lower(u);
         }

@@ -1047,10 +1047,15 @@ TEST_CASE("cve.cna routes CVE requests and cve.org_id must be a UUID") {
         f.parse(std::string(kMinimal) +
                 "[cve]\ncna = cve-services\norg_id = 0F3A1B2C-1234-4ABC-8DEF-0123456789AB\n");
     CHECK(o.cve.org_id == "0f3a1b2c-1234-4abc-8def-0123456789ab");
-    CHECK(f.error(std::string(kMinimal) + "[cve]\ncna = mitre\norg_id = example-org\n") ==
-          f.at(20,
-               "cve.org_id: \"example-org\" is not a UUID; give the CNA's organisation id "
-               "(8-4-4-4-12 hex digits, e.g. from `cve org`)"));
+    // The schema's uuidType wants version 4: a version 1 UUID is refused.
+    CHECK_THAT(f.error(std::string(kMinimal) +
+                       "[cve]\ncna = mitre\norg_id = 0f3a1b2c-1234-1abc-8def-0123456789ab\n"),
+               Catch::Contains("is not a version 4 UUID"));
+    CHECK(
+        f.error(std::string(kMinimal) + "[cve]\ncna = mitre\norg_id = example-org\n") ==
+        f.at(20,
+             "cve.org_id: \"example-org\" is not a version 4 UUID; give the CNA's organisation id "
+             "(8-4-4-4-12 hex digits, e.g. from `cve org`)"));
 }
 
 TEST_CASE("distributors: repeatable addresses and the embargo window") {

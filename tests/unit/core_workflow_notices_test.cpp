@@ -140,3 +140,56 @@ TEST_CASE("the public retrospective names no reporter and no Message-ID") {
     CHECK(pub.body.find("(address)") != std::string::npos);
     CHECK(pub.body.find("went fine") != std::string::npos);
 }
+
+TEST_CASE("the cve-request mail fits the configured CNA") {
+    Case c = new_case();
+    c.released_versions = {"1.13.5"};
+    c.affects = {"1.13.4"};
+    c.fix_team = {"dave@example.org"};
+    c.prs = {"https://github.com/example/proxy/pull/42"};
+    c.cvss = Cvss{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, "critical"};
+    const TimePoint now = *parse_iso8601("2026-12-10T10:00:00Z");
+    const std::string begin = "----- CVE JSON 5 record -----\n";
+    Config cfg = config();
+
+    cfg.cve.cna = Cna::Github;
+    auto gh = cve_request(c, cfg, now);
+    CHECK(gh.kind == "cve-request");
+    CHECK(gh.to == std::vector<std::string>{"alice@example.org"});
+    CHECK(has(gh.subject, "CVE request for Example Proxy 1.13.5"));
+    CHECK(has(gh.body, "press \"Request CVE\""));
+    CHECK(has(gh.body, "/cve CVE-YYYY-NNNN"));
+    CHECK_FALSE(has(gh.body, "cveform.mitre.org"));
+    CHECK(has(gh.body, begin));
+
+    cfg.cve.cna = Cna::CveServices;
+    auto cs = cve_request(c, cfg, now);
+    CHECK(has(cs.body, "cve reserve"));
+    CHECK(has(cs.body, "cve publish CVE-YYYY-NNNN -f cna.json"));
+    CHECK(has(cs.body, "CVE_API_KEY=\"$(cat "));
+    CHECK(has(cs.body, "CNA org id (assignerOrgId"));  // no [cve] org_id yet
+    c.cve = "CVE-2026-12345";
+    cfg.cve.org_id = "0f3a1b2c-1234-4abc-8def-0123456789ab";
+    cs = cve_request(c, cfg, now);
+    CHECK(has(cs.body, "cve publish CVE-2026-12345 -f cna.json"));
+    CHECK_FALSE(has(cs.body, "cve reserve"));
+    CHECK_FALSE(has(cs.body, "CNA org id (assignerOrgId"));
+    CHECK(has(cs.body, "\"assignerOrgId\": \"0f3a1b2c-1234-4abc-8def-0123456789ab\""));
+    CHECK(has(cs.body, "\"orgId\": \"0f3a1b2c-1234-4abc-8def-0123456789ab\""));
+
+    cfg.cve.cna = Cna::Mitre;
+    auto mi = cve_request(c, cfg, now);
+    CHECK(has(mi.body, "https://cveform.mitre.org/"));
+    CHECK(has(mi.body, "Vendor of the product:  Example Proxy"));
+    CHECK(has(mi.body, "Fixed in:               1.13.5"));
+    CHECK(has(mi.body, "References:             https://github.com/example/proxy/pull/42"));
+    CHECK(has(mi.body, begin));
+
+    cfg.cve.cna = Cna::None;
+    auto no = cve_request(c, cfg, now);
+    CHECK(has(no.subject, "After the release of Example Proxy 1.13.5"));
+    CHECK(has(no.body, "No CVE request: [cve] cna = none"));
+    CHECK(has(no.body, "Remove the Fix Team (dave@example.org)"));
+    CHECK_FALSE(has(no.body, begin));
+    CHECK_FALSE(has(no.body, "cveform"));
+}
