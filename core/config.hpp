@@ -128,14 +128,6 @@ struct Config {
         std::string org_id;
     } cve;
 
-    // Optional pre-notification list (linux-distros style): /distributors
-    // sends them the encrypted pre-notification, at most max_embargo before
-    // the release date, and a reminder 24 h before it.
-    struct Distributors {
-        std::vector<std::string> addresses;  // lower-cased; empty: feature off
-        Duration max_embargo = std::chrono::days{14};
-    } distributors;
-
     Timeline timeline;
     AsapTimeline asap;
     Dedup dedup;
