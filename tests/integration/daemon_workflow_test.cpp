@@ -432,6 +432,10 @@ TEST_CASE("a case from report to retrospective, by email") {
         auto cve =
             open_notification(env.people(), find_mail(mails, "cve-request", A), env.team_fpr());
         CHECK(contains(cve.text, kDave));  // remove the Fix Team from the private repos
+        // No [cve] in the test's config: the default CNA, MITRE, and its web form.
+        CHECK(contains(cve.text, "[cve] cna = mitre"));
+        CHECK(contains(cve.text, "https://cveform.mitre.org/"));
+        CHECK(contains(cve.text, "Fixed in:               1.13.5"));
         std::string record =
             between(cve.text, "----- CVE JSON 5 record -----\n", "----- End of record -----");
         json j;
