@@ -70,6 +70,21 @@ enum class Cna {
     None,         // no CVE requests: no cve-request mail, a note in the release mail
 };
 
+// A chat channel's incoming webhook (SPEC: [chat]). Only public kinds may be
+// routed to one: the parser refuses anything carrying case content.
+struct ChatTarget {
+    enum class Format { Slack, Json };
+    std::string name;  // "general": outbox recipient "chat:general"
+    Format format = Format::Slack;
+    std::string url_file;            // resolved path of the file holding the webhook URL
+    std::string url;                 // read from url_file, never logged (it is the secret)
+    std::vector<std::string> kinds;  // announcement, release-announcement, retrospective
+};
+
+// The notice kinds a chat target may receive: public texts only.
+inline constexpr const char* kChatKinds[] = {"announcement", "release-announcement",
+                                             "retrospective"};
+
 struct Config {
     std::string path;  // the file it was read from
 
@@ -127,6 +142,11 @@ struct Config {
         // providerMetadata.orgId; empty: a placeholder the lead replaces.
         std::string org_id;
     } cve;
+    struct Chat {
+        std::vector<ChatTarget> targets;
+        std::string ca_file;  // extra CA bundle for the webhook hosts; empty: system store
+        std::chrono::seconds timeout{30};
+    } chat;
 
     Timeline timeline;
     AsapTimeline asap;
@@ -144,6 +164,14 @@ struct Config {
         std::size_t max_keys_per_message = 5;
         std::size_t max_key_bytes = 65536;
     } limits;
+
+    // Whether any chat target takes notices of `kind`.
+    bool chat_wants(const std::string& kind) const {
+        for (const auto& t : chat.targets)
+            for (const auto& k : t.kinds)
+                if (k == kind) return true;
+        return false;
+    }
 
     const Member* member_by_email(const std::string& email) const {
         for (const auto& m : team.members)

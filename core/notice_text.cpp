@@ -656,7 +656,9 @@ std::vector<NoticeRequest> retrospective(const Case& c, const Config& cfg,
                          [&](const std::string& t) { return lower(t) == lower(r); }))
             add_unique(lists, r);
     out.push_back(std::move(team));
-    if (!lists.empty()) {
+    // The public, scrubbed copy: for the lists, and for chat channels that
+    // take retrospectives (then possibly with no mail recipient at all).
+    if (!lists.empty() || cfg.chat_wants("retrospective")) {
         NoticeRequest pub = out.front();
         pub.to = std::move(lists);
         pub.is_public = true;

@@ -36,6 +36,15 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
+// "chat:NAME" for every chat target that takes `kind`.
+std::vector<std::string> chat_names(const Config& cfg, const std::string& kind) {
+    std::vector<std::string> out;
+    for (const auto& t : cfg.chat.targets)
+        if (std::find(t.kinds.begin(), t.kinds.end(), kind) != t.kinds.end())
+            out.push_back("chat:" + t.name);
+    return out;
+}
+
 // Forward order of the main line of states; rejected and merged are terminal.
 int rank(CaseState s) {
     switch (s) {
@@ -467,9 +476,11 @@ void Applier::announce(const Command& cmd) {
     advance(CaseState::Announced);
     send_announcement_ = true;
     event("announce", "release date " + format_iso8601(*c_.release_date));
-    std::string note = cfg_.team.announce.empty()
-                           ? "no [team] announce address is configured, so nothing was sent"
-                           : "announcement sent to " + join(cfg_.team.announce);
+    std::vector<std::string> to = cfg_.team.announce;
+    for (const auto& t : chat_names(cfg_, "announcement")) to.push_back(t);
+    std::string note = to.empty() ? "no [team] announce address or [chat] target is configured, "
+                                    "so nothing was sent"
+                                  : "announcement sent to " + join(to);
     ok(cmd, note + "; " + completion_note(MilestoneName::Announce, newly));
 }
 
@@ -493,8 +504,9 @@ void Applier::released(const Command& cmd) {
     event("released", join(c_.released_versions));
     ok(cmd, "release done; retrospective due " +
                 format_iso8601(*c_.milestone(MilestoneName::Retrospective).due) +
-                (cfg_.team.announce.empty() ? "; no announce address is configured"
-                                            : "; release announcement sent") +
+                (cfg_.team.announce.empty() && !cfg_.chat_wants("release-announcement")
+                     ? "; no announce address or chat target is configured"
+                     : "; release announcement sent") +
                 "; CVE request sent to the Fix Lead");
 }
 
@@ -566,10 +578,11 @@ Outcome Applier::finish(const Case& original) {
     out.notices.push_back(notice_text::command_result(c_.id, actor_.email, done_, {}, extra));
     for (const auto& reason : slow_reasons_)
         out.notices.push_back(notice_text::slowed(c_, cfg_, actor_.email, reason, now_));
-    if (send_announcement_ && !cfg_.team.announce.empty())
+    // A public notice is composed when a list or a chat channel takes it.
+    if (send_announcement_ && (!cfg_.team.announce.empty() || cfg_.chat_wants("announcement")))
         out.notices.push_back(notice_text::announcement(c_, cfg_));
     if (send_release_) {
-        if (!cfg_.team.announce.empty())
+        if (!cfg_.team.announce.empty() || cfg_.chat_wants("release-announcement"))
             out.notices.push_back(notice_text::release_announcement(c_, cfg_));
         Case for_lead = c_;
         if (for_lead.lead.empty()) for_lead.lead = actor_.email;

@@ -8,6 +8,7 @@
 
 #include "crypto/gpg.hpp"
 #include "crypto/pgp_compose.hpp"
+#include "daemon/chat_notice.hpp"
 #include "storage/outbox_store.hpp"
 #include "storage/signature_store.hpp"
 
@@ -151,6 +152,7 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
                                                       cfg.smtp.from_address, body, now});
         ++queued;
     }
+    queued += queue_chat(db, cfg, n, now);
     return queued;
 }
 

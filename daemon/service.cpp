@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "crypto/gpg.hpp"
+#include "daemon/chat_sender.hpp"
 #include "daemon/imap_client.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/mail_settings.hpp"
@@ -107,6 +108,17 @@ void Service::run_cycle(CycleResult& r, const std::atomic<bool>& stop) {
         }
     }
     if (!stop.load()) r.send = flush_outbox(db_, *smtp_, clock, stop);
+    if (!stop.load() && !cfg_.chat.targets.empty()) {
+        try {
+            auto chat = flush_chat(db_, cfg_, clock, stop);
+            r.send.sent += chat.sent;
+            r.send.failed += chat.failed;
+            r.send.parked += chat.parked;
+        } catch (const SQLite::Exception& e) {
+            if (storage::is_unavailable(e)) throw;
+            spdlog::error("chat: {}", e.what());
+        }
+    }
     for (const auto& c : storage::list_cases(db_, false))
         for (const auto& m : c.milestones)
             if (m.overdue(now())) ++r.overdue;

@@ -123,6 +123,9 @@ constexpr KeyDef kKeys[] = {
     {"dedup", "min_words", false, "20"},
     {"cve", "cna", false, "mitre"},
     {"cve", "org_id", false, "00000000-0000-4000-8000-000000000000"},
+    {"chat", "target", true, "general slack chat-general.url announcement,release-announcement"},
+    {"chat", "ca_file", false, "/etc/embargo/ca.pem"},
+    {"chat", "timeout", false, "30s"},
 };
 
 std::string full_name(const KeyDef& k) {
@@ -340,6 +343,7 @@ class Parser {
         if (c.project.domain.empty()) c.project.domain = domain_of(c.smtp.from_address);
         gpg(c);
         team(c);
+        chat(c);
         timeline(c);
         storage(c);
         limits(c);
@@ -935,6 +939,103 @@ class Parser {
                     fail(v.line, key, addr + " is listed twice; remove one");
                 target.push_back(addr);
             }
+        }
+    }
+
+    // `target = NAME FORMAT URL_FILE KIND[,KIND...]`. The webhook URL is a
+    // secret (anyone holding it can post to the channel), so it comes from a
+    // file like a password and no message ever quotes it.
+    void chat(Config& c) const {
+        const std::string key = "chat.target";
+        const std::string form =
+            "write `target = NAME slack|json URL_FILE KIND[,KIND...]` with KIND one of "
+            "announcement, release-announcement, retrospective";
+        for (const auto& v : list(key)) {
+            if (v.value.empty()) continue;
+            auto parts = split_blanks(v.value);
+            if (parts.size() != 4)
+                fail(v.line, key, "\"" + v.value + "\" is not a target; " + form);
+            ChatTarget t;
+            t.name = parts[0];
+            bool name_ok =
+                t.name.size() <= 64 && std::all_of(t.name.begin(), t.name.end(), [](char ch) {
+                    return is_alpha(ch) || is_digit(ch) || ch == '-' || ch == '_';
+                });
+            if (!name_ok)
+                fail(v.line, key,
+                     "\"" + t.name + "\" is not a target name; use letters, digits, '-' and '_'");
+            for (const auto& other : c.chat.targets)
+                if (other.name == t.name)
+                    fail(v.line, key, "target " + t.name + " is defined twice; rename one");
+            std::string fmt = lower(parts[1]);
+            if (fmt == "slack")
+                t.format = ChatTarget::Format::Slack;
+            else if (fmt == "json")
+                t.format = ChatTarget::Format::Json;
+            else
+                fail(v.line, key,
+                     "\"" + parts[1] +
+                         "\" is not a webhook format; use slack (Slack, Mattermost, Rocket.Chat "
+                         "incoming webhooks) or json (a generic JSON POST)");
+            std::string kinds = parts[3];
+            std::size_t pos = 0;
+            while (pos <= kinds.size()) {
+                auto comma = kinds.find(',', pos);
+                std::string k = lower(kinds.substr(
+                    pos, comma == std::string::npos ? std::string::npos : comma - pos));
+                pos = comma == std::string::npos ? kinds.size() + 1 : comma + 1;
+                if (k.empty()) continue;
+                bool allowed = std::any_of(std::begin(kChatKinds), std::end(kChatKinds),
+                                           [&](const char* a) { return k == a; });
+                if (!allowed)
+                    fail(v.line, key,
+                         "\"" + k +
+                             "\" cannot go to chat: only the public kinds announcement, "
+                             "release-announcement and retrospective may (anything else carries "
+                             "embargoed case content, which must stay in encrypted mail)");
+                if (std::find(t.kinds.begin(), t.kinds.end(), k) == t.kinds.end())
+                    t.kinds.push_back(k);
+            }
+            if (t.kinds.empty()) fail(v.line, key, "no kind given; " + form);
+            t.url = read_password(Located{parts[2], v.line}, key, t.url_file);
+            check_webhook_url(t.url, v.line, key, t.url_file);
+            c.chat.targets.push_back(std::move(t));
+        }
+        c.chat.ca_file = ca_file("chat.ca_file");
+        c.chat.timeout = duration("chat.timeout", c.chat.timeout, std::chrono::minutes{10});
+        if (c.chat.timeout < std::chrono::seconds{1})
+            fail(single("chat.timeout")->line, "chat.timeout", "must be at least 1s");
+    }
+
+    // https://, or http:// to a loopback host (a test receiver). The URL is
+    // never quoted back: it is the secret.
+    void check_webhook_url(const std::string& url, int line, const std::string& key,
+                           const std::string& file) const {
+        for (char ch : url)
+            if (is_blank(ch)) fail(line, key, "the webhook URL in " + file + " contains a blank");
+        auto sep = url.find("://");
+        std::string scheme = sep == std::string::npos ? "" : lower(url.substr(0, sep));
+        if (scheme != "https" && scheme != "http")
+            fail(line, key,
+                 "the first line of " + file +
+                     " is not an https:// webhook URL; put the URL "
+                     "your chat service gave for the incoming webhook there");
+        std::string rest = url.substr(sep + 3);
+        std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+        if (authority.empty() || authority.find('@') != std::string::npos)
+            fail(line, key,
+                 "the webhook URL in " + file + " has no host or holds user information");
+        if (scheme == "http") {
+            std::string host = authority.front() == '['
+                                   ? authority.substr(0, authority.find(']') + 1)
+                                   : authority.substr(0, authority.find(':'));
+            bool loopback =
+                lower(host) == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+            if (!loopback)
+                fail(line, key,
+                     "the webhook URL in " + file +
+                         " is http:// to a remote host, which would "
+                         "send the channel's secret in clear text; use https://");
         }
     }
 

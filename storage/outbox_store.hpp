@@ -28,8 +28,15 @@ struct OutboxItem {
 };
 
 void queue_outbox(Database& db, const OutboxItem& item);
-// Undelivered, unparked items whose next attempt is due, oldest first.
+// Chat posts share the outbox: their recipient is "chat:TARGET" and their
+// body the JSON payload; mail and chat are sent by separate senders, so a
+// chat service that is down never holds up mail.
+constexpr const char* kChatRecipientPrefix = "chat:";
+
+// Undelivered, unparked mail items whose next attempt is due, oldest first.
 std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit);
+// The same for chat posts.
+std::vector<OutboxItem> due_chat_outbox(Database& db, TimePoint now, int limit);
 // Everything not delivered yet (including parked), for `embargoctl outbox`.
 std::vector<OutboxItem> undelivered_outbox(Database& db);
 void mark_sent(Database& db, long long id, TimePoint now);

@@ -383,11 +383,11 @@ TEST_CASE("unknown sections and keys") {
     CHECK(f.error(after_line(kMinimal, "database", "[imapp]\n")) ==
           f.at(18,
                "unknown section [imapp] (did you mean imap?); known sections: project, imap, "
-               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve"));
+               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve, chat"));
     CHECK(f.error(after_line(kMinimal, "database", "[frobnicate]\n")) ==
           f.at(18,
                "unknown section [frobnicate]; known sections: project, imap, smtp, gpg, team, "
-               "timeline, timeline.asap, storage, limits, dedup, cve"));
+               "timeline, timeline.asap, storage, limits, dedup, cve, chat"));
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
