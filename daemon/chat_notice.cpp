@@ -19,6 +19,25 @@ std::string token() {
     return buf;
 }
 
+// Slack (and Mattermost, Rocket.Chat) read <...> as links and mentions:
+// "<!channel>" in a mitigation would ping everyone. Its escaping rule: only
+// &, < and >, as HTML entities, which the client shows as the characters.
+std::string slack_escape(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char ch : s) {
+        if (ch == '&')
+            out += "&amp;";
+        else if (ch == '<')
+            out += "&lt;";
+        else if (ch == '>')
+            out += "&gt;";
+        else
+            out += ch;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string chat_payload(ChatTarget::Format format, const Notice& n) {
@@ -26,7 +45,7 @@ std::string chat_payload(ChatTarget::Format format, const Notice& n) {
     if (format == ChatTarget::Format::Slack) {
         // Slack's mrkdwn would reformat *, _ and ~ in the text; a code block
         // keeps the notice as written (aligned columns, bullet lists).
-        j["text"] = "*" + n.subject + "*\n```\n" + n.body + "```";
+        j["text"] = "*" + slack_escape(n.subject) + "*\n```\n" + slack_escape(n.body) + "```";
     } else {
         j["case"] = n.case_id;
         j["kind"] = n.kind;

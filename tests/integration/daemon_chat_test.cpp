@@ -129,7 +129,8 @@ TEST_CASE("public notices reach chat once each and embargoed ones never") {
     const std::string release_date = t.iso(hours(72));
     lead_says(env, new_case, quoted,
               std::string("/cvss ") + kCvss + "\n/affects 1.13.4 master\n/fixed\n/release-date " +
-                  release_date + "\n/mitigation Limit request header lines to 8 KiB\n/announce\n",
+                  release_date +
+                  "\n/mitigation Limit request header lines to 8 KiB <!channel>\n/announce\n",
               t.at(minutes(10)));
     run(minutes(11));
     REQUIRE(hook.wait_for(1, std::chrono::seconds(5)));
@@ -178,6 +179,9 @@ TEST_CASE("public notices reach chat once each and embargoed ones never") {
         CHECK(contains(text, id));
         CHECK(contains(text, "Limit request header lines to 8 KiB"));
         CHECK(contains(text, "critical"));
+        // Slack's escaping: text from commands cannot mention or link.
+        CHECK(contains(text, "8 KiB &lt;!channel&gt;"));
+        CHECK(!contains(text, "<!channel>"));
     }
     CHECK(env.ctl_json({"outbox"}).empty());
     // Delivered means done: later cycles post nothing more.

@@ -1056,3 +1056,62 @@ TEST_CASE("cve.cna routes CVE requests and cve.org_id must be a UUID") {
              "cve.org_id: \"example-org\" is not a version 4 UUID; give the CNA's organisation id "
              "(8-4-4-4-12 hex digits, e.g. from `cve org`)"));
 }
+
+TEST_CASE("[chat] targets take public kinds only and the URL from an owner-only file") {
+    Fixture f;
+    write_file(f.dir / "general.url", "https://hooks.slack.com/services/T0/B0/SECRETTOKEN\n", 0600);
+    write_file(f.dir / "dev.url", "http://127.0.0.1:8080/hooks/dev\n", 0600);
+    const std::string base = std::string(kMinimal) + "[chat]\n";  // [chat] is line 18
+    Config c = f.parse(base +
+                       "target = general slack general.url announcement,Release-Announcement\n"
+                       "target = dev json dev.url retrospective,retrospective\ntimeout = 5s\n");
+    REQUIRE(c.chat.targets.size() == 2);
+    CHECK(c.chat.targets[0].name == "general");
+    CHECK(c.chat.targets[0].format == ChatTarget::Format::Slack);
+    CHECK(c.chat.targets[0].url == "https://hooks.slack.com/services/T0/B0/SECRETTOKEN");
+    CHECK(c.chat.targets[0].url_file == f.dir / "general.url");
+    CHECK(c.chat.targets[0].kinds ==
+          std::vector<std::string>{"announcement", "release-announcement"});
+    CHECK(c.chat.targets[1].format == ChatTarget::Format::Json);
+    CHECK(c.chat.targets[1].kinds == std::vector<std::string>{"retrospective"});
+    CHECK(c.chat.timeout == 5s);
+    CHECK(c.chat_wants("retrospective"));
+    CHECK_FALSE(c.chat_wants("new-case"));
+    CHECK(f.parse(kMinimal).chat.targets.empty());
+
+    // Embargoed kinds: refused, naming the line and the key.
+    for (const std::string kind : {"new-case", "relay", "cve-request", "digest", "ack"}) {
+        INFO(kind);
+        CHECK(f.error(base + "target = general slack general.url announcement," + kind + "\n") ==
+              f.at(19, "chat.target: \"" + kind +
+                           "\" cannot go to chat: only the public kinds announcement, "
+                           "release-announcement and retrospective may (anything else carries "
+                           "embargoed case content, which must stay in encrypted mail)"));
+    }
+    CHECK(f.error(base + "target = general teams general.url announcement\n")
+              .starts_with(f.at(19, "chat.target: \"teams\" is not a webhook format")));
+    CHECK(f.error(base + "target = general slack general.url\n")
+              .starts_with(f.at(19, "chat.target: \"general slack general.url\" is not a target")));
+    CHECK(f.error(base + "target = a/b slack general.url announcement\n")
+              .starts_with(f.at(19, "chat.target: \"a/b\" is not a target name")));
+    CHECK(f.error(base + "target = g slack general.url announcement\n"
+                         "target = g json dev.url retrospective\n") ==
+          f.at(20, "chat.target: target g is defined twice; rename one"));
+    // The URL file: like a password file; the URL itself is never quoted.
+    write_file(f.dir / "open.url", "https://hooks.slack.com/services/T0/B0/SECRETTOKEN\n", 0644);
+    std::string e = f.error(base + "target = general slack open.url announcement\n");
+    CHECK(e.starts_with(f.at(19, "chat.target: ")));
+    CHECK(e.find("chmod 600") != std::string::npos);
+    CHECK(f.error(base + "target = general slack missing.url announcement\n")
+              .starts_with(f.at(19, "chat.target: cannot open")));
+    write_file(f.dir / "remote.url", "http://chat.example.org/hooks/SECRETTOKEN\n", 0600);
+    e = f.error(base + "target = general slack remote.url announcement\n");
+    CHECK(e.starts_with(f.at(19, "chat.target: ")));
+    CHECK(e.find("use https://") != std::string::npos);
+    CHECK(e.find("SECRETTOKEN") == std::string::npos);
+    write_file(f.dir / "junk.url", "hooks.slack.com/SECRETTOKEN\n", 0600);
+    e = f.error(base + "target = general slack junk.url announcement\n");
+    CHECK(e.find("is not an https:// webhook URL") != std::string::npos);
+    CHECK(e.find("SECRETTOKEN") == std::string::npos);
+    CHECK(f.error(base + "timeout = 0s\n").starts_with(f.at(19, "chat.timeout: ")));
+}
