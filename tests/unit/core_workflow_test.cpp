@@ -434,7 +434,21 @@ TEST_CASE("/announce needs a release date and sends a content-free announcement"
                                 kAlice, cfg2, now);
         REQUIRE(o.applied);
         CHECK_FALSE(find_notice(o, "announcement"));
-        CHECK(has(o.done[1], "no [team] announce address is configured"));
+        CHECK(has(o.done[1], "no [team] announce address or [chat] target is configured"));
+    }
+    SECTION("a chat target alone still gets the public announcement") {
+        auto cfg2 = config();
+        cfg2.team.announce.clear();
+        cfg2.chat.targets.push_back(
+            ChatTarget{"general", ChatTarget::Format::Slack, "", "", {"announcement"}});
+        auto o = apply_commands(c, {release_date(T("2026-12-05")), cmd(CommandKind::Announce)},
+                                kAlice, cfg2, now);
+        REQUIRE(o.applied);
+        const NoticeRequest* a = find_notice(o, "announcement");
+        REQUIRE(a);
+        CHECK(a->is_public);
+        CHECK(a->to.empty());  // no mail: only the chat post the daemon queues
+        CHECK(has(o.done[1], "announcement sent to chat:general"));
     }
 }
 
@@ -599,6 +613,31 @@ TEST_CASE("/retrospective needs the release, sends the retrospective and closes"
     // Neither the reporter's address nor the report subject.
     CHECK_FALSE(has(b, "eve@example.net"));
     CHECK_FALSE(has(b, "Heap"));
+
+    SECTION("a chat target for retrospectives gets the public copy without any list") {
+        auto cfg2 = config();
+        cfg2.team.retrospective.clear();
+        auto none =
+            apply_commands(o4.updated, {cmd(CommandKind::Retrospective, {}, "fix took too long")},
+                           kAlice, cfg2, now, l);
+        REQUIRE(none.applied);
+        int public_copies = 0;
+        for (const auto& n : none.notices)
+            public_copies += n.kind == "retrospective" && n.is_public;
+        CHECK(public_copies == 0);
+        cfg2.chat.targets.push_back(
+            ChatTarget{"dev", ChatTarget::Format::Json, "", "", {"retrospective"}});
+        auto chat =
+            apply_commands(o4.updated, {cmd(CommandKind::Retrospective, {}, "fix took too long")},
+                           kAlice, cfg2, now, l);
+        REQUIRE(chat.applied);
+        const NoticeRequest* pub = nullptr;
+        for (const auto& n : chat.notices)
+            if (n.kind == "retrospective" && n.is_public) pub = &n;
+        REQUIRE(pub);
+        CHECK(pub->to.empty());
+        CHECK(pub->body == b);  // the same scrubbed text
+    }
 
     SECTION("a closed case only takes /cve, /pr, /cvss, /reply, /status, /help") {
         auto cve = ok(u, {cmd(CommandKind::Cve, {"CVE-2026-1"})}, now + 1h);
