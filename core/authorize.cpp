@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "core/notice_text.hpp"
+
 namespace embargo::authorize {
 namespace {
 
@@ -114,6 +116,13 @@ Decision decide(const Config& cfg, const Request& req, TimePoint now) {
     if (now - *req.signature_time > kMaxSignatureAge)
         return refuse(*m, "the signature was made at " + format_iso8601(*req.signature_time) +
                               ", more than 7 days ago; send the commands in a new signed message");
+    const TimePoint received = req.received_at.value_or(now);
+    if (*req.signature_time > received + cfg.team.signature_clock_skew)
+        return refuse(*m, "the signature was made at " + format_iso8601(*req.signature_time) +
+                              ", after the message was received (" + format_iso8601(received) +
+                              ") by more than the allowed clock skew of " +
+                              notice_text::format_duration(cfg.team.signature_clock_skew) +
+                              "; check your computer's clock and send the commands again");
 
     if (!names_case(req.signed_text, req.case_id) &&
         !names_case(req.protected_subject, req.case_id))

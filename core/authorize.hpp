@@ -33,6 +33,7 @@ struct Request {
     // its primary key. One must equal the member's configured fingerprint.
     std::vector<std::string> signer_fingerprints;
     std::optional<TimePoint> signature_time;  // creation time inside the signature
+    std::optional<TimePoint> received_at;     // when the message arrived (`now` when unset)
     std::string signed_text;                  // the signed (decrypted) text, quoted lines included
     std::string protected_subject;  // Subject from protected headers inside the signed part
     std::string case_id;            // the case the message was threaded into

@@ -132,6 +132,10 @@ struct Config {
         std::vector<Member> members;  // rotation order
         std::vector<Away> away;
         bool require_signed_commands = true;
+        // How far a command signature's creation time may lie after the
+        // message's receipt (clocks differ a little; more is a forgery or a
+        // badly set clock, and would outlive the 7-day replay window).
+        Duration signature_clock_skew = std::chrono::minutes{10};
         std::vector<std::string> announce;
         std::vector<std::string> retrospective;
     } team;

@@ -43,7 +43,7 @@ bool same_command_lines(const commands::ParseResult& all, const commands::ParseR
 }  // namespace
 
 CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, const MessageView& view,
-                         bool message_id_seen, TimePoint now) {
+                         bool message_id_seen, TimePoint received, TimePoint now) {
     CommandStep step;
     commands::Options opts;
     opts.case_prefix = cfg.project.case_prefix;
@@ -59,6 +59,7 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
                                                   : authorize::SignatureStatus::None;
     if (!view.signed_by.empty()) req.signer_fingerprints = {view.signed_by};
     req.signature_time = view.signed_at;
+    req.received_at = received;
     req.signed_text = view.signed_text;
     if (view.signature == "valid" && view.protected_subject && view.protected_subject_signed)
         req.protected_subject = *view.protected_subject;

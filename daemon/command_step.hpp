@@ -24,7 +24,9 @@ struct CommandStep {
 };
 
 // `c` is updated in place when the commands apply (the caller saves it).
+// `received` is when the message arrived (signatures dated later than that,
+// beyond [team] signature_clock_skew, are refused).
 CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, const MessageView& view,
-                         bool message_id_seen, TimePoint now);
+                         bool message_id_seen, TimePoint received, TimePoint now);
 
 }  // namespace embargo::daemon

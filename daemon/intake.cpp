@@ -235,7 +235,7 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
 
     // 5. Commands, only in replies on a case thread (never in a new report).
     CommandStep commands;
-    if (is_reply) commands = run_commands(db_, cfg, c, view, message_id_seen, now);
+    if (is_reply) commands = run_commands(db_, cfg, c, view, message_id_seen, received, now);
     storage::save_case(db_, c);
 
     // 6. Notifications, queued in this same transaction.

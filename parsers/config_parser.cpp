@@ -95,6 +95,7 @@ constexpr KeyDef kKeys[] = {
     {"team", "member", true, "Alice Example <alice@example.org> FINGERPRINT"},
     {"team", "away", true, "bob@example.org 2026-12-20 2027-01-05"},
     {"team", "require_signed_commands", false, "true"},
+    {"team", "signature_clock_skew", false, "10m"},
     {"team", "announce", true, "users@lists.example.org"},
     {"team", "retrospective", true, "dev@lists.example.org"},
     {"timeline", "organize", false, "24h"},
@@ -928,6 +929,8 @@ class Parser {
         }
 
         c.team.require_signed_commands = boolean("team.require_signed_commands", true);
+        c.team.signature_clock_skew = duration("team.signature_clock_skew",
+                                               c.team.signature_clock_skew, std::chrono::hours{24});
 
         for (const char* key : {"team.announce", "team.retrospective"}) {
             auto& target =

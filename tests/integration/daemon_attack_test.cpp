@@ -386,6 +386,31 @@ TEST_CASE("a signature older than 7 days is refused") {
     CHECK(s.show(kCase1)["fix_team"] == json::array({"bob@example.org"}));
 }
 
+TEST_CASE("a signature dated after the receipt beyond the clock skew is refused") {
+    Scene s;
+    const Person& alice = s.env.members()[0];
+    const ReceivedMail nc = s.notification("new-case", alice.email);
+    const json before = state_of(s.show(kCase1, "2028-03-06T10:00:00Z"));
+
+    // Signed an hour after it arrives: a wrong clock or a forgery.
+    Reply future = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
+                           Protection::PgpMimeEncrypted, "2028-03-06T09:40:00Z");
+    auto mails = s.process(build_reply(s.env.people(), future), "2028-03-06T08:40:00Z");
+    std::string t = s.refusal_to(mails, alice.email);
+    CHECK(contains(t, "2028-03-06T09:40:00Z"));
+    CHECK(contains(t, "allowed clock skew of 10m"));
+    CHECK(state_of(s.show(kCase1, "2028-03-06T10:00:00Z")) == before);
+
+    // Five minutes ahead is within the default allowance and applies.
+    Reply skewed = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
+                           Protection::PgpMimeEncrypted, "2028-03-06T08:50:00Z");
+    mails = s.process(build_reply(s.env.people(), skewed), "2028-03-06T08:45:00Z");
+    auto results = of_kind(mails, "command-result");
+    REQUIRE(results.size() == 1);
+    CHECK(contains(s.text_of(results[0]), "Done:"));
+    CHECK(s.show(kCase1)["fix_team"] == json::array({"bob@example.org"}));
+}
+
 TEST_CASE("commands from the reporter are ignored and never answered") {
     Scene s;
     const Person& alice = s.env.members()[0];

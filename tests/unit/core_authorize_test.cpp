@@ -148,9 +148,34 @@ TEST_CASE("signatures older than 7 days are refused") {
           "commands in a new signed message");
     r.signature_time.reset();
     CHECK(check(r).reason == "the signature carries no creation time");
-    // A signature from slightly in the future (clock skew, --now replays) is fine.
-    r.signature_time = now() + 1h;
+    // A signature from slightly in the future (clock skew) is fine.
+    r.signature_time = now() + 10min;
     CHECK(check(r).verdict == Verdict::Allowed);
+}
+
+TEST_CASE("signatures dated after the receipt beyond the clock skew allowance are refused") {
+    auto r = good();
+    r.received_at = now() - 1h;                 // processed an hour after it arrived
+    r.signature_time = *r.received_at + 10min;  // exactly the default allowance: fine
+    CHECK(check(r).verdict == Verdict::Allowed);
+    r.signature_time = *r.received_at + 10min + 1s;
+    auto d = check(r);
+    CHECK(d.verdict == Verdict::Refused);
+    CHECK(d.reason ==
+          "the signature was made at 2026-12-01T08:10:01Z, after the message was received "
+          "(2026-12-01T08:00:00Z) by more than the allowed clock skew of 10m; check your "
+          "computer's clock and send the commands again");
+    // Without a receipt time, `now` is the receipt.
+    r.received_at.reset();
+    r.signature_time = now() + 11min;
+    CHECK(check(r).verdict == Verdict::Refused);
+    // The allowance is configurable.
+    auto cfg = config();
+    cfg.team.signature_clock_skew = 1h;
+    CHECK(check(r, cfg).verdict == Verdict::Allowed);
+    cfg.team.signature_clock_skew = 0s;
+    r.signature_time = now() + 1s;
+    CHECK(check(r, cfg).verdict == Verdict::Refused);
 }
 
 TEST_CASE("the signed content must name the case") {
