@@ -93,16 +93,27 @@ int run(int argc, char** argv) {
                 spdlog::info("configuration reloaded from {}", config_path);
             } catch (const cli::ExitRequest& e) {
                 spdlog::error("configuration reload refused, keeping the old one: {}", e.message);
+            } catch (const std::exception& e) {
+                // Settings the parser accepts but a client refuses: a reload
+                // must never take down a running daemon.
+                spdlog::error("configuration reload failed, keeping the old one: {}", e.what());
             }
         }
         auto r = svc->cycle(g_stop);
         sd_notifyf(0, "STATUS=%s", r.status_line().c_str());
         // Only a cycle that returned pets the watchdog: a stuck poll lets it fire.
         if (watchdog) sd_notify(0, "WATCHDOG=1");
-        auto deadline = std::chrono::steady_clock::now() + svc->config().imap.poll_interval;
+        auto last_ping = std::chrono::steady_clock::now();
+        auto deadline = last_ping + svc->config().imap.poll_interval;
+        // While sleeping, ping at half of WATCHDOG_USEC (systemd's advice);
+        // the 200 ms steps only keep SIGTERM and SIGHUP prompt.
+        const auto ping_every = std::chrono::microseconds(watchdog_usec / 2);
         while (!g_stop && !g_reload && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            if (watchdog) sd_notify(0, "WATCHDOG=1");
+            if (watchdog && std::chrono::steady_clock::now() - last_ping >= ping_every) {
+                sd_notify(0, "WATCHDOG=1");
+                last_ping = std::chrono::steady_clock::now();
+            }
         }
     }
     sd_notify(0, "STOPPING=1");

@@ -57,10 +57,15 @@ void Service::make_clients() {
 }
 
 void Service::reload(Config cfg) {
+    // Clients first: if the new settings are refused, nothing has changed
+    // and the running configuration stays whole.
+    auto imap = std::make_unique<imap::Client>(imap_settings(cfg));
+    auto smtp = std::make_unique<smtp::Client>(smtp_settings(cfg));
     cfg_ = std::move(cfg);
     intake_->set_config(cfg_);
     notifier_->set_config(cfg_);
-    make_clients();
+    imap_ = std::move(imap);
+    smtp_ = std::move(smtp);
 }
 
 TimePoint Service::now() const {

@@ -223,6 +223,12 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
     return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
+std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+    auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+}
+
 // Replaces the line starting with `prefix` in a config text.
 std::string replace_line(const std::string& text, const std::string& prefix,
                          const std::string& line) {
@@ -256,12 +262,12 @@ TEST_CASE("embargod under systemd's notify protocol: READY, STATUS, WATCHDOG, ST
         d, sock.wait_for(
                [](const auto& l) { return NotifySocket::count_in(l, "STATUS=last poll ok") >= 2; },
                15s));
-    // WATCHDOG_USEC = 2s: pinged well within it, while healthy.
+    // WATCHDOG_USEC = 2s: pinged well within it (every second), while healthy.
     auto pings = sock.count("WATCHDOG=1");
     CHECK(pings >= 1);
     REQUIRE_D(
         d, sock.wait_for(
-               [&](const auto& l) { return NotifySocket::count_in(l, "WATCHDOG=1") >= pings + 3; },
+               [&](const auto& l) { return NotifySocket::count_in(l, "WATCHDOG=1") >= pings + 2; },
                3s));
 
     // Mail delivered while it runs is processed within a few poll intervals.
@@ -310,6 +316,31 @@ TEST_CASE("embargod under systemd's notify protocol: READY, STATUS, WATCHDOG, ST
     // Nothing of the report's content reaches the log.
     CHECK(d.log().find("overflows its buffer") == std::string::npos);
     CHECK(d.log().find(env.imap().password()) == std::string::npos);
+}
+
+TEST_CASE("while sleeping the watchdog is pinged at half of WATCHDOG_USEC") {
+    DaemonEnv env;
+    write_file(
+        env.config_path(),
+        replace_once(read_file(env.config_path()), "poll_interval = 1\n", "poll_interval = 60\n"),
+        0600);
+    NotifySocket sock(env.dir() + "/notify");
+    LiveDaemon d = start_daemon(env, sock);  // WATCHDOG_USEC = 2s
+    REQUIRE_D(
+        d,
+        sock.wait_for(
+            [](const auto& l) { return NotifySocket::count_in(l, "STATUS=last poll") >= 1; }, 20s));
+    // Now asleep for a minute: about one ping a second, not five.
+    auto before = sock.count("WATCHDOG=1");
+    std::this_thread::sleep_for(5s);
+    auto pings = sock.count("WATCHDOG=1") - before;
+    CHECK(pings >= 3);
+    CHECK(pings <= 7);
+    CHECK(d.running());
+    REQUIRE(::kill(d.pid(), SIGTERM) == 0);
+    auto code = d.wait_exit(10s);
+    REQUIRE(code);
+    CHECK(*code == 0);
 }
 
 TEST_CASE("SIGHUP applies a valid configuration and refuses a broken one, keeping the old") {
@@ -510,12 +541,6 @@ class StalledListener {
     int fd_ = -1;
     int port_ = 0;
 };
-
-std::string replace_once(std::string s, const std::string& from, const std::string& to) {
-    auto at = s.find(from);
-    REQUIRE(at != std::string::npos);
-    return s.replace(at, from.size(), to);
-}
 
 }  // namespace
 
