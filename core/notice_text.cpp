@@ -322,6 +322,35 @@ NoticeRequest command_result(const std::string& case_id, const std::string& to,
     return n;
 }
 
+NoticeRequest which_case(const std::string& to, const std::vector<std::string>& named,
+                         const std::vector<std::string>& candidates) {
+    NoticeRequest n;
+    n.kind = "command-result";
+    n.to = {to};
+    n.subject = "Which case? Nothing was applied";
+    std::string b =
+        "Case: " + (candidates.empty() ? std::string("none") : join(candidates, ", ")) + "\n\n";
+    b += "Your message replies to a notification about several cases, and ";
+    if (named.empty())
+        b += "names none of them";
+    else if (named.size() == 1)
+        b += "names " + named[0] + ", which is not a case";
+    else
+        b += "names several (" + join(named, ", ") + ")";
+    b += ", so it was not filed and no command in it was applied.\n\n";
+    if (candidates.empty()) {
+        b += "No case is open now.\n";
+    } else {
+        b += "It could be about:\n";
+        for (const auto& id : candidates) b += "- " + id + "\n";
+    }
+    b += "\nTo name one, send it again with a line \"Case: ID\" of your own in the signed text\n"
+         "(not inside the quote), or reply to a notification of that case, or put [ID] in\n"
+         "the subject.\n";
+    n.body = std::move(b);
+    return n;
+}
+
 NoticeRequest announcement(const Case& c, const Config& cfg) {
     NoticeRequest n;
     n.kind = "announcement";

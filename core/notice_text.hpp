@@ -45,6 +45,13 @@ NoticeRequest duplicate(const Case& c, const Config& cfg, const std::string& rep
 NoticeRequest undecryptable(const Case& c, const Config& cfg, const std::string& to);
 // To `to`: what was done, or what was wrong (then nothing was applied).
 // `extra` (the /status summary, the /help table) is appended.
+// The answer to a reply to a notification that spans cases (the digest, or
+// this answer itself) that names no case, several, or none that exists:
+// nothing was filed or applied; which cases it could mean and how to name one.
+// `named` is what the reply's Case: lines said (may be empty).
+NoticeRequest which_case(const std::string& to, const std::vector<std::string>& named,
+                         const std::vector<std::string>& candidates);
+
 NoticeRequest command_result(const std::string& case_id, const std::string& to,
                              const std::vector<std::string>& done,
                              const std::vector<std::string>& errors, std::string_view extra = {});

@@ -59,6 +59,30 @@ std::vector<std::string> case_ids_in_text(std::string_view text, std::string_vie
     return out;
 }
 
+std::vector<std::string> cases_on_case_lines(std::string_view text, std::string_view prefix) {
+    std::vector<std::string> own, quoted;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        pos = end + 1;
+        // Quote markers as mail clients write them: ">", "> >", ">>".
+        size_t p = 0;
+        bool is_quoted = false;
+        while (p < line.size() && (line[p] == '>' || is_blank(line[p]))) {
+            if (line[p] == '>') is_quoted = true;
+            ++p;
+        }
+        line.remove_prefix(p);
+        if (line.size() < 5 || lower_ascii(line.substr(0, 5)) != "case:") continue;
+        auto& into = is_quoted ? quoted : own;
+        for (auto& id : case_ids_in_text(line.substr(5), prefix))
+            if (std::find(into.begin(), into.end(), id) == into.end()) into.push_back(id);
+    }
+    return own.empty() ? quoted : own;
+}
+
 namespace {
 // One linear pass: strip leading reply/forward markers and [tags], drop
 // [tags] elsewhere, fold blanks.

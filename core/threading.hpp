@@ -18,6 +18,13 @@ std::optional<std::string> subject_case_tag(std::string_view subject, std::strin
 // command authorisation); in order of appearance, unique.
 std::vector<std::string> case_ids_in_text(std::string_view text, std::string_view prefix);
 
+// The cases a reply names on its "Case: ID[, ID...]" lines, for a reply to a
+// notification that spans cases (the digest): the ids on unquoted lines when
+// there are any (what the member wrote), else those on quoted lines ("> Case:
+// ...", what they replied to). In order of appearance, unique. One id means
+// that case; none or several leave the reply ambiguous.
+std::vector<std::string> cases_on_case_lines(std::string_view text, std::string_view prefix);
+
 // Subject without reply/forward prefixes (Re:, Fwd:, Fw:, AW:, WG:, SV:, TR:,
 // RE[2]:), [tags], case differences and runs of blanks.
 std::string normalise_subject(std::string_view subject);

@@ -45,6 +45,13 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
     return out;
 }
 
+std::string without_quoted_lines(const std::string& text) {
+    std::string out;
+    for (const auto& line : split_lines(text))
+        if (trim(line).rfind('>', 0) != 0) out += line + "\n";
+    return out;
+}
+
 // Follows merged_into so replies to a merged case reach the case it joined.
 std::optional<Case> resolve_case(storage::Database& db, const std::string& id) {
     auto c = storage::load_case(db, id);
@@ -107,6 +114,28 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     if (!kase) {
         if (auto tag = subject_case_tag(view.subject, cfg.project.case_prefix))
             kase = resolve_case(db_, *tag);
+    }
+    // A reply to one of our notifications that spans cases (the digest, or
+    // the answer asking which case) is never a new report: it belongs to the
+    // case its text names, or to none.
+    bool via_case_less_notice = false;
+    if (!kase) {
+        if (auto ours = case_less_notice_replied_to(view)) {
+            via_case_less_notice = true;
+            // The signed text, when there is one: it is what vouches for the commands.
+            const std::string& text = view.signature == "valid" && !view.signed_text.empty()
+                                          ? view.signed_text
+                                          : view.text;
+            auto named = cases_on_case_lines(text, cfg.project.case_prefix);
+            if (named.size() == 1) kase = resolve_case(db_, named[0]);
+            if (!kase) {
+                result.notifications = answer_which_case(view, *ours, named, now);
+                advance();
+                tx.commit();
+                result.outcome = IntakeResult::Outcome::Ignored;
+                return result;
+            }
+        }
     }
     bool is_reply = kase.has_value();
 
@@ -240,7 +269,7 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
 
     // 6. Notifications, queued in this same transaction.
     if (notifier_) {
-        result.notifications = notify(c, view, is_new, joined, is_reply, now);
+        result.notifications = notify(c, view, is_new, joined, is_reply, via_case_less_notice, now);
         for (const auto& n : commands.notices)
             result.notifications += notifier_->queue(db_, n, now, view.message_id);
         if (commands.relay_to_reporters && !c.reporters.empty()) {
@@ -250,10 +279,8 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
             r.to = c.reporters;
             r.subject = c.subject;
             // Quoted lines may carry another reporter's words: never relay them.
-            std::string text;
-            for (const auto& line : split_lines(commands.text_without_commands))
-                if (trim(line).rfind('>', 0) != 0) text += line + "\n";
-            r.body = "Case: " + c.id + "\n\n" + text;
+            r.body =
+                "Case: " + c.id + "\n\n" + without_quoted_lines(commands.text_without_commands);
             result.notifications += notifier_->queue(db_, r, now, view.message_id);
         }
     }
@@ -268,8 +295,42 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     return result;
 }
 
+std::optional<std::string> Intake::case_less_notice_replied_to(const MessageView& view) {
+    const Config& cfg = *cfg_;
+    const std::string domain = cfg.project.domain.empty() ? "embargo.invalid" : cfg.project.domain;
+    for (const auto& ref : thread_candidates(view.in_reply_to, view.references)) {
+        if (auto kind = storage::outbox_kind_of(db_, ref)) return kind;
+        // Thread roots of notices without a case (the mail client may keep
+        // only the References' first entry).
+        for (const char* kind : {"digest", "command-result"})
+            if (ref == std::string(kind) + "@" + domain) return std::string(kind);
+    }
+    return std::nullopt;
+}
+
+int Intake::answer_which_case(const MessageView& view, const std::string& replied_kind,
+                              const std::vector<std::string>& named, TimePoint now) {
+    const Config& cfg = *cfg_;
+    // Only a member got the notice; anyone else learns nothing of our cases.
+    const Member* member = cfg.member_by_email(view.from);
+    spdlog::warn(
+        "message {} from {} replies to our {} notice without naming one existing case "
+        "({} named): not filed{}",
+        view.message_id, view.from, replied_kind, named.size(),
+        member && !view.automated ? "; asking which case" : "");
+    if (!member || view.automated || !notifier_) return 0;
+    std::vector<std::string> candidates;
+    if (named.size() > 1) {
+        for (const auto& id : named)
+            if (storage::load_case(db_, id)) candidates.push_back(id);
+    }
+    if (candidates.size() < 2) candidates = storage::open_case_ids(db_);
+    return notifier_->queue(db_, notice_text::which_case(member->email, named, candidates), now,
+                            view.message_id);
+}
+
 int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joined, bool is_reply,
-                   TimePoint now) {
+                   bool drop_quote, TimePoint now) {
     const Config& cfg = *cfg_;
     int queued = 0;
     const bool from_member = cfg.member_by_email(view.from) != nullptr;
@@ -324,7 +385,7 @@ int Intake::notify(const Case& c, const MessageView& view, bool is_new, bool joi
                  "\nFrom: " + (view.from_name.empty() ? "" : view.from_name + " ") + "<" +
                  view.from + ">" +
                  (view.undecryptable ? "\nNote: this message could not be decrypted." : "") +
-                 "\n\n" + view.text;
+                 "\n\n" + (drop_quote ? without_quoted_lines(view.text) : view.text);
         queued += notifier_->queue(db_, r, now, view.message_id);
     }
     return queued;

@@ -54,8 +54,16 @@ class Intake {
     void set_config(const Config& cfg) { cfg_ = &cfg; }
 
   private:
+    // The kind of our case-less notice (digest, command-result) this message
+    // replies to, if any.
+    std::optional<std::string> case_less_notice_replied_to(const MessageView& view);
+    // Tells a member that a reply to such a notice names no single case.
+    int answer_which_case(const MessageView& view, const std::string& replied_kind,
+                          const std::vector<std::string>& named, TimePoint now);
+    // drop_quote: the reply quotes a notice about several cases (the digest),
+    // which must not reach the case's Fix Team: relay only the member's lines.
     int notify(const Case& c, const MessageView& view, bool is_new, bool joined, bool is_reply,
-               TimePoint now);
+               bool drop_quote, TimePoint now);
     const Config* cfg_;
     storage::Database& db_;
     crypto::Gpg* gpg_;

@@ -104,11 +104,14 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
     const Config& cfg = *cfg_;
     int queued = 0;
     const std::string signer = cfg.gpg.keys.empty() ? "" : cfg.gpg.keys.front();
-    // A notice about several cases (the digest) names them all in its header
-    // (its body begins "Case: A, B") and threads under its own kind.
+    // A notice without one case (the digest, a "which case?" answer) says so:
+    // X-Embargo-Case is its kind, never one of the cases, so that neither a
+    // mail filter nor a reply takes it for that case's mail; the cases it
+    // covers (its body begins "Case: A, B") go in X-Embargo-Cases, and it
+    // threads under its own kind.
     std::string label = n.case_id.empty() ? n.kind : n.case_id;
-    std::string cases_header = n.case_id;
-    if (cases_header.empty() && n.body.rfind("Case: ", 0) == 0)
+    std::string cases_header;
+    if (n.case_id.empty() && n.body.rfind("Case: ", 0) == 0)
         cases_header = n.body.substr(6, n.body.find('\n') - 6);
     for (const auto& to : n.to) {
         if (to.empty()) continue;
@@ -124,7 +127,8 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
         h.in_reply_to = "<" + (n.in_reply_to.empty() ? root : n.in_reply_to) + ">";
         h.references = "<" + root + ">" + (n.in_reply_to.empty() ? "" : " <" + n.in_reply_to + ">");
         h.date = format_rfc5322(now);
-        h.extra = {{"X-Embargo-Case", cases_header}, {"X-Embargo-Kind", n.kind}};
+        h.extra = {{"X-Embargo-Case", label}, {"X-Embargo-Kind", n.kind}};
+        if (n.case_id.empty()) h.extra.emplace_back("X-Embargo-Cases", cases_header);
         if (n.kind != "relay") h.extra.emplace_back("Auto-Submitted", "auto-generated");
 
         std::string body;

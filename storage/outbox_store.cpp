@@ -132,4 +132,12 @@ int count_outbox_since(Database& db, const std::string& recipient, const std::st
     return q.getColumn(0).getInt();
 }
 
+std::optional<std::string> outbox_kind_of(Database& db, const std::string& message_id) {
+    if (message_id.empty()) return std::nullopt;
+    SQLite::Statement q(db.sql(), "SELECT kind FROM outbox WHERE message_id = ? LIMIT 1");
+    q.bind(1, message_id);
+    if (q.executeStep()) return q.getColumn(0).getString();
+    return std::nullopt;
+}
+
 }  // namespace embargo::storage

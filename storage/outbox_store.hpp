@@ -50,6 +50,9 @@ long long outbox_backlog(Database& db);
 // How many items of `kind` were queued for `recipient` since `since` (rate limits).
 int count_outbox_since(Database& db, const std::string& recipient, const std::string& kind,
                        TimePoint since);
+// The kind of the notification we sent under this Message-ID (without <>),
+// or nullopt when it is not one of ours: a reply to it is never a new report.
+std::optional<std::string> outbox_kind_of(Database& db, const std::string& message_id);
 
 // Backoff before attempt n+1 after n failures: 1 min, 2, 4, ... capped at 1 h.
 Duration outbox_backoff(int failures);

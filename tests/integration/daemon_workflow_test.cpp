@@ -96,14 +96,15 @@ const ReceivedMail& find_mail(const std::vector<ReceivedMail>& ms, const std::st
 
 // Checks every rule that holds for all notifications and returns the text as
 // its recipient reads it. `thread` is the case the mail threads under: the
-// case itself, or "digest" for the digest, which names its open cases in
-// X-Embargo-Case.
+// case itself, or "digest" for the digest, which spans cases: its
+// X-Embargo-Case is "digest" and X-Embargo-Cases names its open cases.
 OpenedNotification check_mail(DaemonEnv& env, const ReceivedMail& m, const std::string& thread) {
     const std::string kind = m.header("X-Embargo-Kind");
     const std::string to = m.rcpts.size() == 1 ? m.rcpts[0] : "";
     INFO("mail " << kind << " to " << to);
     REQUIRE(m.rcpts.size() == 1);
-    CHECK(m.header("X-Embargo-Case") == kCase);
+    CHECK(m.header("X-Embargo-Case") == thread);
+    if (thread == "digest") CHECK(m.header("X-Embargo-Cases") == kCase);
     CHECK(contains(m.header("Reply-To"), "secalert@example.org"));
     CHECK(contains(m.header("From"), "secalert@example.org"));
     CHECK(contains(m.header("To"), to));

@@ -80,6 +80,29 @@ TEST_CASE("case ids in text") {
     CHECK(case_ids_in_text("XEMST-2026-0001 EMST-2026-00012a", "EMST").empty());
 }
 
+TEST_CASE("case lines: the member's own line wins over the quoted digest") {
+    const std::string digest_quote =
+        "> Case: EMST-2026-0001, EMST-2026-0002\n>\n> Daily digest ...\n";
+    // Only the quote: both cases it lists.
+    CHECK(cases_on_case_lines("/lead bob@example.org\n\n" + digest_quote, "EMST") ==
+          std::vector<std::string>{"EMST-2026-0001", "EMST-2026-0002"});
+    // The member names one: that one, whatever the quote says.
+    CHECK(cases_on_case_lines("Case: EMST-2026-0002\n/lead bob@example.org\n" + digest_quote,
+                              "EMST") == std::vector<std::string>{"EMST-2026-0002"});
+    CHECK(cases_on_case_lines("  case:   EMST-2026-0002\r\n", "EMST") ==
+          std::vector<std::string>{"EMST-2026-0002"});
+    // A quoted single-case notice (nested quotes too) names its case.
+    CHECK(cases_on_case_lines(">> Case: EMST-2026-0007\n", "EMST") ==
+          std::vector<std::string>{"EMST-2026-0007"});
+    // Two own lines naming different cases: ambiguous.
+    CHECK(cases_on_case_lines("Case: EMST-2026-0001\nCase: EMST-2026-0003\n", "EMST").size() == 2);
+    // Ids outside a Case: line, other prefixes and no lines at all name nothing.
+    CHECK(cases_on_case_lines("about EMST-2026-0001\n/merge EMST-2026-0002\n", "EMST").empty());
+    CHECK(cases_on_case_lines("Case: OTHER-2026-0001\n", "EMST").empty());
+    CHECK(cases_on_case_lines("", "EMST").empty());
+    CHECK(cases_on_case_lines("Case:", "EMST").empty());
+}
+
 TEST_CASE("subject normalisation") {
     CHECK(normalise_subject("Re: Fwd: [EMST-2026-0001]  Heap   Overflow ") == "heap overflow");
     CHECK(normalise_subject("RE[2]: AW: heap overflow") == "heap overflow");
