@@ -3,12 +3,14 @@
 # port: every accepted message lands byte-exact in DIR/mail/NNNNNN.eml with
 # a NNNNNN.json sidecar holding the envelope. Needs common.sh.
 #
-# sink_start DIR   sets SINK_PORT, SINK_URL, SINK_MAIL (the message directory)
+# sink_start DIR   sets SINK_PORT, SINK_URL, SINK_MAIL (the message directory);
+#                  SINK_ARGS (array) adds options, e.g. --auth-user U --auth-password P
 # sink_count       messages received so far
 # sink_wait N SECONDS
 # sink_stop
 
 SINK_PID=
+SINK_ARGS=()
 
 sink_start() {
   local d=$1
@@ -20,7 +22,7 @@ sink_start() {
     SINK_PORT=$(eb_free_port)
     : >"$d/sink.log"
     setsid /usr/bin/python3 "$EB_ROOT/tests/support/smtp_sink.py" --port "$SINK_PORT" \
-      --dir "$SINK_MAIL" </dev/null >"$d/sink.log" 2>&1 &
+      --dir "$SINK_MAIL" "${SINK_ARGS[@]}" </dev/null >"$d/sink.log" 2>&1 &
     SINK_PID=$!
     eb_on_exit "sink_stop"
     # The script prints its banner once aiosmtpd listens.
