@@ -5,6 +5,7 @@
 # second run is incremental, then `cpack -G DEB`. Tests running in parallel
 # share it under a lock instead of building twice. Sets no shell options.
 #
+# deb_build_dir BUILD          where to build the package for the tests of BUILD
 # deb_build SRC BUILD_DIR LOG_DIR
 #   builds into BUILD_DIR (reused when it is already a suitable build) and
 #   sets DEB_FILE (the .deb, inside BUILD_DIR/deb) and DEB_BUILD_DIR;
@@ -59,6 +60,16 @@ deb__build_locked() {
     echo "FAIL: cpack"
     return 1
   }
+}
+
+# deb_build_dir BUILD: BUILD itself when it is a build that may be packaged
+# (Release-like, no sanitizer, prefix /usr), otherwise BUILD/deb-release.
+deb_build_dir() {
+  if deb__usable "$1"; then
+    printf '%s\n' "$1"
+  else
+    printf '%s\n' "$1/deb-release"
+  fi
 }
 
 deb_build() {

@@ -7,10 +7,11 @@
 # a private state directory (run against a scratch root). lintian, when
 # installed, is run for information only.
 #
-# The build: $EMBARGO_BUILD_DIR is reused when it is a non-sanitizer build
-# with CMAKE_INSTALL_PREFIX=/usr; otherwise a Release build with Debian's
-# hardening flags is made in $EMBARGO_PACKAGE_BUILD_DIR (kept, so a second
-# run is incremental) or in a temp dir. Skips (exit 77) without cpack,
+# The build (scripts/lib/deb.sh, shared with nspawn_test.sh): $EMBARGO_BUILD_DIR
+# is reused when it is a non-sanitizer build with CMAKE_INSTALL_PREFIX=/usr;
+# otherwise a Release build with Debian's hardening flags is made in
+# $EMBARGO_PACKAGE_BUILD_DIR or $EMBARGO_BUILD_DIR/deb-release (kept, so a
+# second run is incremental), or in a temp dir without EMBARGO_BUILD_DIR. Skips (exit 77) without cpack,
 # dpkg-deb or dpkg-shlibdeps (package dpkg-dev).
 # No pipefail: `... | grep -q` checks would see the writer's SIGPIPE.
 set -eu
@@ -34,50 +35,21 @@ fail() {
 }
 cache_value() { sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt" 2>/dev/null; }
 
-build=""
-if [ -n "$test_build" ] && [ -f "$test_build/CMakeCache.txt" ]; then
-    sanitize=$(cache_value "$test_build" EMBARGO_SANITIZE)
-    prefix=$(cache_value "$test_build" CMAKE_INSTALL_PREFIX)
-    case "$sanitize" in
-        ON | on | TRUE | true | 1 | YES | yes)
-            echo "$test_build is a sanitizer build: not packaging it" ;;
-        *)
-            if [ "$prefix" = /usr ]; then build="$test_build"; fi ;;
-    esac
+. "$src_dir/scripts/lib/deb.sh"
+if [ -n "${EMBARGO_PACKAGE_BUILD_DIR:-}" ]; then
+    build=$EMBARGO_PACKAGE_BUILD_DIR
+elif [ -n "$test_build" ]; then
+    # Shared with nspawn_test.sh: the package is built once per build tree.
+    build=$(deb_build_dir "$test_build")
+else
+    build=$tmp/build
 fi
-if [ -z "$build" ]; then
-    build="${EMBARGO_PACKAGE_BUILD_DIR:-$tmp/build}"
-    echo "configuring a Release build in $build"
-    # Debian's hardening flags, as a package build would use them; -O2 as in
-    # Debian (GCC 12's -O3 reports false -Wrestrict positives).
-    eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh 2>/dev/null)" || true
-    cmake -S "$src_dir" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-        "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-        "-DCMAKE_CXX_FLAGS=${CPPFLAGS:-} ${CXXFLAGS:-}" \
-        "-DCMAKE_EXE_LINKER_FLAGS=${LDFLAGS:-}" \
-        -DCMAKE_INSTALL_PREFIX=/usr -DEMBARGO_SANITIZE=OFF -DEMBARGO_TESTS=OFF >"$tmp/configure.log" 2>&1 ||
-        { cat "$tmp/configure.log"; echo "FAIL: configure"; exit 1; }
-fi
-echo "building in $build"
-cmake --build "$build" -j2 --target embargod embargoctl embargo_man >"$tmp/build.log" 2>&1 ||
-    { tail -40 "$tmp/build.log"; echo "FAIL: build"; exit 1; }
+deb_build "$src_dir" "$build" "$tmp" || exit 1
+deb=$DEB_FILE
+arch=$(dpkg --print-architecture)
 
 # cpack itself refuses a sanitizer build (cmake/package.cmake); belt and braces.
 [ "$(cache_value "$build" EMBARGO_SANITIZE)" = OFF ] || fail "packaging a build with EMBARGO_SANITIZE on"
-
-if ! cpack -G DEB -B "$tmp/pkg" --config "$build/CPackConfig.cmake" >"$tmp/cpack.log" 2>&1; then
-    cat "$tmp/cpack.log"
-    echo "FAIL: cpack"
-    exit 1
-fi
-arch=$(dpkg --print-architecture)
-version=$(cache_value "$build" CMAKE_PROJECT_VERSION)
-deb="$tmp/pkg/embargo_${version}_${arch}.deb"
-if [ ! -f "$deb" ]; then
-    ls -l "$tmp/pkg"
-    echo "FAIL: no $deb"
-    exit 1
-fi
 echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 
 # Control fields.
