@@ -27,8 +27,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION mail)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# gpg and gpg-agent run as children of the daemon (GPGME drives them).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "gnupg, gpg-agent")
+# gpg and gpg-agent run as children of the daemon (GPGME drives them);
+# procps has /bin/kill, the units' ExecReload= (`systemctl reload` fails
+# without it: procps is not essential, a minimal system lacks it).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "gnupg, gpg-agent, procps")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
 if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
