@@ -29,8 +29,6 @@
 set -eu
 
 src_dir="${EMBARGO_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-build_dir="${EMBARGO_BUILD_DIR:-$src_dir/build}"
-build_dir=$(mkdir -p "$build_dir" && cd "$build_dir" && pwd)
 
 skip() {
     echo "SKIP: $* -- the packaged service was NOT tested under systemd"
@@ -42,6 +40,9 @@ for tool in systemd-nspawn debootstrap nsenter flock cmake cpack dpkg-deb dpkg-s
 done
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || skip "the kernel has no overlayfs"
+
+build_dir="${EMBARGO_BUILD_DIR:-$src_dir/build}"
+build_dir=$(mkdir -p "$build_dir" && cd "$build_dir" && pwd)
 
 . "$src_dir/scripts/lib/common.sh"
 . "$src_dir/scripts/lib/dovecot.sh"
