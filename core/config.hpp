@@ -169,6 +169,12 @@ struct Config {
         std::size_t max_key_bytes = 65536;
     } limits;
 
+    // The domain of our Message-IDs and thread roots ([project] domain, or a
+    // reserved one that can never be someone else's).
+    std::string mail_domain() const {
+        return project.domain.empty() ? "embargo.invalid" : project.domain;
+    }
+
     // Whether any chat target takes notices of `kind`.
     bool chat_wants(const std::string& kind) const {
         for (const auto& t : chat.targets)

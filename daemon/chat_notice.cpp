@@ -2,22 +2,13 @@
 #include "daemon/chat_notice.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "daemon/notifier.hpp"
 #include "storage/outbox_store.hpp"
 
 namespace embargo::daemon {
 namespace {
-
-std::string token() {
-    static thread_local std::random_device rd;
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
-    return buf;
-}
 
 // Slack (and Mattermost, Rocket.Chat) read <...> as links and mentions:
 // "<!channel>" in a mitigation would ping everyone. Its escaping rule: only
@@ -62,14 +53,13 @@ int queue_chat(storage::Database& db, const Config& cfg, const Notice& n, TimePo
                      [&](const char* k) { return n.kind == k; }))
         return 0;
     int queued = 0;
-    std::string domain = cfg.project.domain.empty() ? "embargo.invalid" : cfg.project.domain;
     for (const auto& t : cfg.chat.targets) {
         if (std::find(t.kinds.begin(), t.kinds.end(), n.kind) == t.kinds.end()) continue;
         storage::OutboxItem item;
         // Like a Message-ID: fixed when queued, so `embargoctl outbox` and the
         // log name the post; a case may announce twice (a new date).
         item.message_id = (n.case_id.empty() ? n.kind : n.case_id) + "." + n.kind + ".chat." +
-                          t.name + "." + token() + "@" + domain;
+                          t.name + "." + random_token() + "@" + cfg.mail_domain();
         item.case_id = n.case_id;
         item.kind = n.kind;
         item.recipient = std::string(storage::kChatRecipientPrefix) + t.name;

@@ -19,7 +19,7 @@ SendStats flush_chat(storage::Database& db, const Config& cfg,
     // this round: its other posts keep their attempt counts.
     std::set<std::string> down;
     webhook::PostSettings settings{cfg.chat.ca_file, cfg.chat.timeout};
-    for (const auto& item : storage::due_chat_outbox(db, now(), 50)) {
+    for (const auto& item : storage::due_outbox(db, now(), 50, storage::OutboxChannel::Chat)) {
         if (stop.load()) break;
         const std::string name = item.recipient.substr(prefix.size());
         if (down.count(name)) continue;
@@ -49,20 +49,7 @@ SendStats flush_chat(storage::Database& db, const Config& cfg,
             spdlog::info("outbox: posted {} ({}) for {} to {}", item.message_id, item.kind,
                          item.case_id, item.recipient);
         } catch (const webhook::WebhookError& e) {
-            auto tx = db.write_transaction();
-            storage::mark_failed(db, item.id, e.what(), now(), e.permanent(), kMaxSendAttempts);
-            tx.commit();
-            ++stats.failed;
-            stats.last_error = e.what();
-            if (e.permanent() || item.attempts + 1 >= kMaxSendAttempts) {
-                ++stats.parked;
-                spdlog::error("outbox: parked {} ({}) for {} to {} after {} attempts: {}",
-                              item.message_id, item.kind, item.case_id, item.recipient,
-                              item.attempts + 1, e.what());
-            } else {
-                spdlog::warn("outbox: post {} to {} failed, will retry: {}", item.message_id,
-                             item.recipient, e.what());
-            }
+            record_send_failure(db, item, e.what(), e.permanent(), now(), stats);
             if (!e.permanent()) down.insert(name);
         }
     }

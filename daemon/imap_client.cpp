@@ -4,6 +4,8 @@
 // this works around.
 #include "daemon/imap_client.hpp"
 
+#include "daemon/curl_handles.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -32,26 +34,13 @@ constexpr std::size_t kFetchBatch = 25;
 // keeps the line below 22 KB.
 constexpr std::uint32_t kSearchWindow = 2000;
 
-struct CurlDeleter {
-    void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct UrlDeleter {
-    void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-struct CurlStringDeleter {
-    void operator()(char* p) const { curl_free(p); }
-};
-using CurlString = std::unique_ptr<char, CurlStringDeleter>;
+using CurlString = curl::String;
 
 void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            throw ImapError(
-                "libcurl initialisation failed (curl_global_init); check the libcurl "
-                "and OpenSSL installation");
-        }
-    });
+    if (!curl::global_init())
+        throw ImapError(
+            "libcurl initialisation failed (curl_global_init); check the libcurl "
+            "and OpenSSL installation");
 }
 
 std::optional<std::string> url_part(CURLU* u, CURLUPart part, unsigned flags = 0) {
@@ -102,7 +91,7 @@ struct Client::State {
     std::string base;     // "imap://host:port", no path
     std::string server;   // "host:port" for messages
     std::string mailbox;  // decoded name
-    std::unique_ptr<CURL, CurlDeleter> curl;
+    curl::EasyPtr curl;
     std::set<std::string> known_mailboxes;  // move targets known to exist
 
     // Per-call state, reset by perform().
@@ -308,7 +297,7 @@ Client::Client(Settings s) : st_(std::make_unique<State>()) {
         return ImapError("invalid [imap] url: " + why +
                          "; expected imap://host[:port]/MAILBOX or imaps://host[:port]/MAILBOX");
     };
-    std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
+    curl::UrlPtr u(curl_url());
     if (!u) throw ImapError("out of memory parsing the [imap] url");
     if (CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, set.url.c_str(), 0); rc != CURLUE_OK) {
         throw bad(curl_url_strerror(rc));

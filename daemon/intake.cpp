@@ -297,7 +297,7 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
 
 std::optional<std::string> Intake::case_less_notice_replied_to(const MessageView& view) {
     const Config& cfg = *cfg_;
-    const std::string domain = cfg.project.domain.empty() ? "embargo.invalid" : cfg.project.domain;
+    const std::string domain = cfg.mail_domain();
     for (const auto& ref : thread_candidates(view.in_reply_to, view.references)) {
         if (auto kind = storage::outbox_kind_of(db_, ref)) return kind;
         // Thread roots of notices without a case (the mail client may keep

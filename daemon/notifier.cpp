@@ -13,7 +13,6 @@
 #include "storage/signature_store.hpp"
 
 namespace embargo::daemon {
-namespace {
 
 std::string random_token() {
     static thread_local std::random_device rd;
@@ -25,6 +24,8 @@ std::string random_token() {
     }
     return s;
 }
+
+namespace {
 
 std::string content_free_body(const Notice& n, const Config& cfg) {
     std::string fpr = cfg.gpg.keys.empty() ? "" : cfg.gpg.keys.front();
@@ -75,8 +76,7 @@ int Notifier::queue(storage::Database& db, const workflow::NoticeRequest& r, Tim
 Notifier::Notifier(const Config& cfg, crypto::Gpg* gpg) : cfg_(&cfg), gpg_(gpg) {}
 
 std::string Notifier::thread_root(const std::string& case_id) const {
-    return case_id + "@" +
-           (cfg_->project.domain.empty() ? "embargo.invalid" : cfg_->project.domain);
+    return case_id + "@" + cfg_->mail_domain();
 }
 
 std::string Notifier::recipient_key(storage::Database& db, const std::string& email) {
@@ -121,8 +121,7 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
         h.reply_to = cfg.smtp.from;
         h.outer_subject = "[" + label + "] " + n.outer_subject;
         h.real_subject = n.subject.empty() ? h.outer_subject : "[" + label + "] " + n.subject;
-        std::string domain = cfg.project.domain.empty() ? "embargo.invalid" : cfg.project.domain;
-        h.message_id = label + "." + n.kind + "." + random_token() + "@" + domain;
+        h.message_id = label + "." + n.kind + "." + random_token() + "@" + cfg.mail_domain();
         std::string root = thread_root(label);
         h.in_reply_to = "<" + (n.in_reply_to.empty() ? root : n.in_reply_to) + ">";
         h.references = "<" + root + ">" + (n.in_reply_to.empty() ? "" : " <" + n.in_reply_to + ">");

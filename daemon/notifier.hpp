@@ -31,6 +31,10 @@ struct Notice {
     std::string in_reply_to;      // the message that caused it, when any
 };
 
+// 128 random bits in hex: the unique part of the Message-IDs (and chat post
+// ids) we make.
+std::string random_token();
+
 class Notifier {
   public:
     Notifier(const Config& cfg, crypto::Gpg* gpg);

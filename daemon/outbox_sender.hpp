@@ -8,6 +8,7 @@
 
 #include "core/time.hpp"
 #include "storage/database.hpp"
+#include "storage/outbox_store.hpp"
 
 namespace embargo::smtp {
 class Client;
@@ -24,6 +25,12 @@ struct SendStats {
 };
 
 constexpr int kMaxSendAttempts = 12;
+
+// Records a failed delivery of `item` (its own transaction: backoff, or
+// parked when permanent or out of attempts), counts it and logs it. Shared by
+// the mail and the chat sender so both follow one retry policy.
+void record_send_failure(storage::Database& db, const storage::OutboxItem& item,
+                         const std::string& error, bool permanent, TimePoint now, SendStats& stats);
 
 SendStats flush_outbox(storage::Database& db, smtp::Client& smtp,
                        const std::function<TimePoint()>& now, const std::atomic<bool>& stop);

@@ -2,6 +2,8 @@
 // translation of libcurl results and server replies into SmtpError.
 #include "daemon/smtp_client.hpp"
 
+#include "daemon/curl_handles.hpp"
+
 #include <curl/curl.h>
 #include <sys/socket.h>
 
@@ -19,26 +21,17 @@ constexpr std::size_t kMaxAddressBytes = 320;  // RFC 5321 path limit (256) with
 constexpr std::size_t kMaxRecipients = 1000;
 constexpr std::size_t kMaxReplyText = 200;
 
+using curl::EasyPtr;
+using curl::SlistPtr;
+using curl::UrlPtr;
+
 void global_init() {
-    // curl_global_init is not thread-safe; the daemon's threads share this once.
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (!curl::global_init())
+        throw SmtpError(
+            "libcurl initialisation failed (curl_global_init); check the libcurl and OpenSSL "
+            "installation",
+            0, false);
 }
-
-struct EasyDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
-
-struct UrlDeleter {
-    void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-using UrlPtr = std::unique_ptr<CURLU, UrlDeleter>;
 
 SmtpError settings_error(const std::string& what) {
     return SmtpError("SMTP settings: " + what, 0, false);

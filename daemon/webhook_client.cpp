@@ -1,6 +1,8 @@
 // libcurl POST for webhooks; see webhook_client.hpp.
 #include "daemon/webhook_client.hpp"
 
+#include "daemon/curl_handles.hpp"
+
 #include <curl/curl.h>
 
 #include <memory>
@@ -8,13 +10,6 @@
 
 namespace embargo::webhook {
 namespace {
-
-struct EasyDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 // Chat services answer with a short text ("ok", "invalid_token"); keep a
 // little of it for the error message, never more.
@@ -29,13 +24,15 @@ size_t keep_reply(char* data, size_t size, size_t n, void* user) {
 
 long post_json(const std::string& url, const std::string& json_body, const PostSettings& s,
                const std::string& label) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+    if (!curl::global_init())
+        throw WebhookError(label +
+                               ": libcurl initialisation failed; check the libcurl and "
+                               "OpenSSL installation",
+                           0, false);
+    curl::EasyPtr easy(curl_easy_init());
     if (!easy) throw WebhookError(label + ": curl_easy_init failed (out of memory?)", 0, false);
     CURL* c = easy.get();
-    std::unique_ptr<curl_slist, SlistDeleter> headers(
-        curl_slist_append(nullptr, "Content-Type: application/json"));
+    curl::SlistPtr headers(curl_slist_append(nullptr, "Content-Type: application/json"));
     std::string reply;
     const long timeout_ms =
         static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(s.timeout).count());

@@ -51,21 +51,12 @@ void queue_outbox(Database& db, const OutboxItem& item) {
     s.exec();
 }
 
-std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit) {
+std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit, OutboxChannel channel) {
     SQLite::Statement q(db.sql(), std::string(kColumns) +
                                       "WHERE sent_at IS NULL AND parked = 0 AND next_attempt <= ? "
-                                      "AND recipient NOT LIKE 'chat:%' ORDER BY id LIMIT ?");
-    q.bind(1, static_cast<int64_t>(to_unix(now)));
-    q.bind(2, limit);
-    std::vector<OutboxItem> out;
-    while (q.executeStep()) out.push_back(read_item(q, true));
-    return out;
-}
-
-std::vector<OutboxItem> due_chat_outbox(Database& db, TimePoint now, int limit) {
-    SQLite::Statement q(db.sql(), std::string(kColumns) +
-                                      "WHERE sent_at IS NULL AND parked = 0 AND next_attempt <= ? "
-                                      "AND recipient LIKE 'chat:%' ORDER BY id LIMIT ?");
+                                      "AND recipient " +
+                                      (channel == OutboxChannel::Chat ? "" : "NOT ") +
+                                      "LIKE 'chat:%' ORDER BY id LIMIT ?");
     q.bind(1, static_cast<int64_t>(to_unix(now)));
     q.bind(2, limit);
     std::vector<OutboxItem> out;

@@ -33,10 +33,10 @@ void queue_outbox(Database& db, const OutboxItem& item);
 // chat service that is down never holds up mail.
 constexpr const char* kChatRecipientPrefix = "chat:";
 
-// Undelivered, unparked mail items whose next attempt is due, oldest first.
-std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit);
-// The same for chat posts.
-std::vector<OutboxItem> due_chat_outbox(Database& db, TimePoint now, int limit);
+enum class OutboxChannel { Mail, Chat };
+// Undelivered, unparked items of one channel whose next attempt is due, oldest first.
+std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit,
+                                   OutboxChannel channel = OutboxChannel::Mail);
 // Everything not delivered yet (including parked), for `embargoctl outbox`.
 std::vector<OutboxItem> undelivered_outbox(Database& db);
 void mark_sent(Database& db, long long id, TimePoint now);
