@@ -3,7 +3,9 @@
 # builds a Release build into build/demo, starts a private Dovecot and an SMTP
 # sink on loopback, generates the team's, three members' and two reporters'
 # keys, delivers sample reports and signed replies, runs embargod --once over
-# them (two rounds), and shows the cases and the mail the daemon sent.
+# them (three rounds: reports, the leads' first commands, an announcement that
+# also goes to a chat channel's webhook on loopback), and shows the cases, the
+# mail the daemon sent and the chat post.
 # Everything is removed on exit, also on failure or Ctrl-C (EB_KEEP=1 keeps
 # the work directory). Exits non-zero when anything does not work.
 #
@@ -14,6 +16,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 . scripts/lib/dovecot.sh
 . scripts/lib/sink.sh
+. scripts/lib/webhook.sh
 . scripts/lib/gpg.sh
 . scripts/lib/config.sh
 . scripts/lib/mail.sh
@@ -47,7 +50,8 @@ eb_workdir demo
 W=$EB_WORK
 dovecot_start "$W/imap"
 sink_start "$W/smtp"
-eb_ok "Dovecot on 127.0.0.1:$DOVECOT_PORT, SMTP sink on 127.0.0.1:$SINK_PORT, work dir $W"
+hook_start "$W/chat"
+eb_ok "Dovecot on 127.0.0.1:$DOVECOT_PORT, SMTP sink on 127.0.0.1:$SINK_PORT, chat webhook on 127.0.0.1:$HOOK_PORT, work dir $W"
 
 # The daemon's keyring (team key + the members' public keys) and everyone
 # else's secret keys (members, reporters, a Fix Team engineer).
@@ -83,7 +87,13 @@ done
 EB_AWAY=("bob@example.org $(date -u -d "$T0 -1 day" +%F) $(date -u -d "$T0 +6 days" +%F)")
 CONF=$W/embargo.conf
 embargo_config "$CONF"
-eb_ok "config $CONF: team alice, bob (away), carol; digest off; encrypt = required"
+# The #general channel's incoming webhook: its URL is a secret, so it lives in
+# an owner-only file; only the public announcements may go there.
+printf '%s\n' "$HOOK_URL/hooks/general/demo-secret-token" >"$W/chat-general.url"
+chmod 600 "$W/chat-general.url"
+printf '\n[chat]\ntarget = general slack %s announcement,release-announcement\n' \
+  "$W/chat-general.url" >>"$CONF"
+eb_ok "config $CONF: team alice, bob (away), carol; digest off; encrypt = required; announcements also to chat"
 
 embargod_round() {
   local now=$1 rc=0
@@ -94,7 +104,7 @@ embargod_round() {
     eb_die "embargod --once --now $now exited with $rc (log above)"
   fi
 }
-ctl() { "$EMBARGOCTL" --config "$CONF" --now "$T1" "$@"; }
+ctl() { "$EMBARGOCTL" --config "$CONF" --now "${T2:-$T1}" "$@"; }
 
 # --- 3. round 1: three reports ---------------------------------------------------
 eb_section "Round 1: three reports arrive ($T0)"
@@ -155,7 +165,8 @@ eb_section "Round 2: the Fix Leads reply to their new-case notices ($T1)"
 # References its References + its Message-ID; the text quotes it (the quoted
 # "Case: ID" line is what ties the signature to the case).
 reply_to_notice() {
-  local out=$1 case=$2 member=$3 mode=$4 id=$5 commands=$6 notice irt refs text name
+  local out=$1 case=$2 member=$3 mode=$4 id=$5 commands=$6 when=${7:-+45 minutes}
+  local notice irt refs text name
   notice=$(sink_find new-case "$member" "$case") || eb_die "no new-case notice of $case reached $member"
   irt=$(header_of "$notice" Message-ID | tr -d '<>')
   refs="$(header_of "$notice" References | tr -d '<>') $irt"
@@ -165,7 +176,7 @@ $(notification_text "$PEOPLE" "$notice" | quote_text)"
   grep -q "^> Case: " <<<"$text" || eb_die "the new-case notice to $member has no Case: line"
   name=${member%%@*}
   mail_signed_reply "$out" "$PEOPLE" "${fpr[$member]}" "$mode" "${name^} Example <$member>" \
-    "Re: $(header_of "$notice" Subject)" "$id" "$(at '+45 minutes')" "$irt" "$refs" "$text"
+    "Re: $(header_of "$notice" Subject)" "$id" "$(at "$when")" "$irt" "$refs" "$text"
 }
 lead1=$(ctl show "$C1" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["lead"])')
 lead2=$(ctl show "$C2" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["lead"])')
@@ -189,8 +200,26 @@ eb_step "$lead2 ($C2): cleartext-signed: /cvss 1.9, /slow with a reason"
 before=$(sink_count)
 embargod_round "$T1"
 eb_ok "$(($(sink_count) - before)) more mails sent"
+[ "$(hook_count)" -eq 0 ] || eb_die "something was posted to chat before any announcement"
+eb_ok "nothing posted to chat: new cases, command results and relays stay in encrypted mail"
 
-# --- 5. what the daemon knows now -----------------------------------------------
+# --- 5. round 3: the announcement, by mail and to chat ---------------------------
+T2=$(at "+100 minutes")
+eb_section "Round 3: $lead1 announces the fix for $C1 ($T2)"
+release=$(at "+3 days")
+reply_to_notice "$M/6.eml" "$C1" "$lead1" pgpmime "lead-3@example.org" \
+  "/fixed
+/release-date $release
+/mitigation Limit HTTP/2 header blocks to 16 KiB (http2_max_header_size = 16k)
+/announce" "+95 minutes"
+dovecot_deliver "$M/6.eml" "$(at '+95 minutes')"
+eb_step "$lead1 ($C1): PGP/MIME signed: /fixed, /release-date $release, /mitigation, /announce"
+before=$(sink_count)
+embargod_round "$T2"
+hook_wait 1 10 || eb_die "the announcement did not reach the chat webhook (embargoctl outbox: $(ctl outbox))"
+eb_ok "$(($(sink_count) - before)) more mails sent; $(hook_count) post to the chat webhook"
+
+# --- 6. what the daemon knows now -----------------------------------------------
 eb_section "embargoctl cases"
 ctl cases | sed 's/^/  /'
 eb_section "embargoctl show $C1"
@@ -199,10 +228,13 @@ eb_section "embargoctl rotation"
 ctl rotation | sed 's/^/  /'
 eb_section "Mail the SMTP sink received"
 sink_table
+eb_section "The chat post (Slack incoming-webhook JSON, its text)"
+post=$(cat "$HOOK_POSTS"/000001.body)
+printf '%s' "$post" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["text"])' | sed 's/^/  /'
 eb_section "embargoctl audit"
 ctl audit | sed 's/^/  /'
 
-# --- 6. the demo checks itself ---------------------------------------------------
+# --- 7. the demo checks itself ---------------------------------------------------
 check=$(ctl show "$C1" --json | /usr/bin/python3 -c '
 import json, sys
 c = json.load(sys.stdin)
@@ -213,17 +245,25 @@ want(c["reports"] == 2, "the re-sent report did not join the case")
 want(c["fix_team"] == ["dave@example.net"], "/cc did not add dave")
 want(c["cvss"] and c["cvss"]["score"] == 9.8, "/cvss was not applied")
 want(c["release_plan"] == "patch-release", "/affects did not derive a patch release")
-want(c["state"] == "fixing", "the case is not in state fixing")
+want(c["state"] == "announced", "the case is not in state announced")
 print("; ".join(problems))')
 [ -z "$check" ] || eb_die "$C1: $check"
 kinds=$(for j in "$SINK_MAIL"/*.eml; do header_of "$j" X-Embargo-Kind; done | sort | uniq -c |
   awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
-for k in ack new-case duplicate command-result relay slowed; do
+for k in ack new-case duplicate command-result relay slowed announcement; do
   grep -qw -- "$k" <<<"$kinds" || eb_die "no $k notification was sent (sent: $kinds)"
 done
 [ "$(ctl outbox --json)" = "[]" ] || eb_die "the outbox still holds mail: $(ctl outbox)"
+# The one chat post: the public announcement, nothing of the report.
+[ "$(hook_count)" -eq 1 ] || eb_die "expected one chat post, got $(hook_count)"
+grep -qF "Forthcoming security release of Example Proxy on $release" <<<"$post" ||
+  eb_die "the chat post is not the announcement: $post"
+for secret in hpack_decode "Heap overflow" eve@example.net "AV:N/AC:L"; do
+  ! grep -qF -- "$secret" <<<"$post" || eb_die "the chat post leaks \"$secret\": $post"
+done
+! grep -qF demo-secret-token "$W/embargod.log" || eb_die "the webhook URL appears in embargod.log"
 ctl audit >/dev/null || eb_die "embargoctl audit failed"
 
 eb_section "Done"
-eb_ok "sent: $kinds"
+eb_ok "sent: $kinds; 1 chat post (the announcement)"
 eb_ok "demo ran in $(eb_elapsed "$demo_started") s after the build; cleaning up"
