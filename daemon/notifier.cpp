@@ -36,6 +36,15 @@ std::string content_free_body(const Notice& n, const Config& cfg) {
            fpr + "\n";
 }
 
+// The notice texts already begin their subjects with the case tag; the
+// outer subjects and the digest's do not. Tag each once: a subject reading
+// "[ID] [ID] ..." looks like a mail client's reply mangling.
+std::string tagged(const std::string& label, const std::string& subject) {
+    const std::string tag = "[" + label + "]";
+    if (subject.rfind(tag, 0) == 0) return subject;
+    return tag + " " + subject;
+}
+
 std::string outer_subject_for(const std::string& kind) {
     static const std::pair<const char*, const char*> names[] = {
         {"ack", "report received"},
@@ -119,8 +128,8 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
         h.from = cfg.smtp.from;
         h.to = to;
         h.reply_to = cfg.smtp.from;
-        h.outer_subject = "[" + label + "] " + n.outer_subject;
-        h.real_subject = n.subject.empty() ? h.outer_subject : "[" + label + "] " + n.subject;
+        h.outer_subject = tagged(label, n.outer_subject);
+        h.real_subject = n.subject.empty() ? h.outer_subject : tagged(label, n.subject);
         h.message_id = label + "." + n.kind + "." + random_token() + "@" + cfg.mail_domain();
         std::string root = thread_root(label);
         h.in_reply_to = "<" + (n.in_reply_to.empty() ? root : n.in_reply_to) + ">";

@@ -54,6 +54,7 @@ void check_common_headers(const ReceivedMail& m, const std::string& case_id) {
     CHECK_FALSE(m.header("Date").empty());
     CHECK(m.header("Message-ID").find(case_id) != std::string::npos);
     CHECK(m.header("Subject").rfind("[" + case_id + "]", 0) == 0);
+    CHECK(m.header("Subject").find("[" + case_id + "]", 1) == std::string::npos);
     // The report's subject never travels in the clear.
     CHECK(m.header("Subject").find(kSubject) == std::string::npos);
     CHECK(m.mail_from == "secalert@example.org");
@@ -96,6 +97,8 @@ TEST_CASE("a report produces one ack and one encrypted new-case per member") {
         CHECK(d.plaintext.find("Case: EMST-2026-0001") != std::string::npos);
         // The real subject is inside, as a protected header.
         CHECK(d.plaintext.find(kSubject) != std::string::npos);
+        CHECK(d.plaintext.find("[EMST-2026-0001] New report: ") != std::string::npos);
+        CHECK(d.plaintext.find("[EMST-2026-0001] [EMST-2026-0001]") == std::string::npos);
     }
     CHECK(to == std::set<std::string>{"alice@example.org", "bob@example.org", "carol@example.org"});
 
