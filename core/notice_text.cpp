@@ -439,11 +439,11 @@ std::string cve_record_json(const Case& c, const Config& cfg, TimePoint now) {
     j += "        \"defaultStatus\": \"unknown\",\n";
     j += "        \"versions\": [";
     std::vector<std::string> versions;
-    for (const auto& a : c.affects) {
-        bool is_branch = lower(a) == lower(cfg.project.main_branch);
-        versions.push_back("{\"version\": " + json_str(a) + ", \"status\": \"affected\"" +
-                           (is_branch ? ", \"versionType\": \"git\"" : "") + "}");
-    }
+    // A single version is exactly {version, status}: the schema allows a
+    // versionType only on ranges (with lessThan), so the main branch is listed
+    // by name like a release.
+    for (const auto& a : c.affects)
+        versions.push_back("{\"version\": " + json_str(a) + ", \"status\": \"affected\"}");
     for (const auto& r : c.released_versions)
         versions.push_back("{\"version\": " + json_str(r) + ", \"status\": \"unaffected\"}");
     if (versions.empty()) versions.push_back("{\"version\": \"0\", \"status\": \"affected\"}");

@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libssl-dev
   gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd time mutt
   dpkg-dev strace groff-base man-db
+  python3-cvelib
   debootstrap systemd-container
 )
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "tests/support/cve_schema.hpp"
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
 #include "tests/support/signed_mail.hpp"
@@ -454,6 +455,19 @@ TEST_CASE("a case from report to retrospective, by email") {
         CHECK(affected == std::vector<std::string>{"1.13.4", "master"});
         CHECK(unaffected == std::vector<std::string>{"1.13.5"});
         CHECK(cna["references"][0]["url"] == kPr);
+        // The record is what CVE Services' own client accepts: the official
+        // CVE JSON 5 schema, checked by a real validator (issue 14 part 3).
+        auto valid = validate_cve_record(record);
+        INFO(valid.out << valid.err);
+        CHECK(valid.exit_code == 0);
+        // ...which does reject a record that breaks the schema.
+        json broken = j;
+        broken["containers"]["cna"]["affected"][0]["versions"][0]["status"] = "vulnerable";
+        broken["containers"]["cna"].erase("descriptions");
+        auto invalid = validate_cve_record(broken.dump());
+        CHECK(invalid.exit_code == 1);
+        CHECK(contains(invalid.out, "descriptions"));
+        CHECK(contains(invalid.out, "vulnerable"));
     }
     c = show(env, "2028-03-16T08:01:00Z");
     CHECK(c["state"] == "released");
