@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/public_report.hpp"
+
 namespace embargo::workflow {
 namespace {
 
@@ -178,7 +180,8 @@ class Applier {
     std::vector<std::string> done_, errors_;
     std::vector<Event> events_, target_events_;
     bool send_announcement_ = false, send_release_ = false, send_retrospective_ = false;
-    bool status_ = false, help_ = false, relay_ = false;
+    bool status_ = false, help_ = false, relay_ = false, public_draft_ = false;
+    std::string relay_text_;  // /reply draft
     std::string retrospective_notes_;
     std::vector<std::string> slow_reasons_;
 };
@@ -313,7 +316,21 @@ void Applier::apply(const Command& cmd) {
                 error(cmd, "the case has no reporter address to reply to");
                 break;
             }
+            const bool draft = !cmd.values.empty() && cmd.values.front() == "draft";
+            if (draft && !c_.is_public && !c_.has_flag(public_report::kFlag)) {
+                error(cmd,
+                      "there is no reply draft: it is made for a case marked /public or "
+                      "whose report says it is already public; use /reply with your own text");
+                break;
+            }
             relay_ = true;
+            if (draft) {
+                relay_text_ = public_report::reply_draft(c_, cfg_);
+                event("reply", "public-report draft relayed to " +
+                                   std::to_string(c_.reporters.size()) + " reporter(s)");
+                ok(cmd, "the public-report reply draft goes to the reporter(s)");
+                break;
+            }
             event("reply",
                   "message relayed to " + std::to_string(c_.reporters.size()) + " reporter(s)");
             ok(cmd, "this message, without its command lines, goes to the reporter(s)");
@@ -395,6 +412,9 @@ void Applier::uncc(const Command& cmd) {
 }
 
 void Applier::public_(const Command& cmd) {
+    // The policy's first step for a public issue: ask the reporter whether it
+    // can still be handled privately. Once per case, not per repeated /public.
+    if (!c_.is_public && !c_.reporters.empty()) public_draft_ = true;
     c_.is_public = true;
     if (!cmd.values.empty()) c_.public_url = cmd.values.front();
     if (low_severity(c_.cvss)) {
@@ -576,6 +596,11 @@ Outcome Applier::finish(const Case& original) {
     if (status_) extra += notice_text::status_summary(c_, now_);
     if (help_) extra += (extra.empty() ? "" : "\n") + notice_text::help_text();
     out.notices.push_back(notice_text::command_result(c_.id, actor_.email, done_, {}, extra));
+    if (public_draft_) {
+        std::string by = actor_.email == c_.lead ? "you" : actor_.email;
+        out.notices.push_back(public_report::draft_notice(
+            c_, cfg_, "The case was marked public with /public by " + by + "."));
+    }
     for (const auto& reason : slow_reasons_)
         out.notices.push_back(notice_text::slowed(c_, cfg_, actor_.email, reason, now_));
     // A public notice is composed when a list or a chat channel takes it.
@@ -598,6 +623,7 @@ Outcome Applier::finish(const Case& original) {
     out.events.insert(out.events.end(), target_events_.begin(), target_events_.end());
     out.done = std::move(done_);
     out.relay_to_reporters = relay_;
+    out.relay_text = std::move(relay_text_);
     out.merge_target = std::move(target_);
     out.updated = std::move(c_);
     return out;

@@ -60,6 +60,8 @@ struct Outcome {
     std::vector<NoticeRequest> notices;
     // /reply: relay the message text without its command lines to the reporters.
     bool relay_to_reporters = false;
+    // /reply draft: relay this text (the public-report draft) instead of the message's.
+    std::string relay_text;
 };
 
 // Applies `commands` (already validated by the parser, in message order) to

@@ -32,7 +32,9 @@ constexpr std::array<CommandInfo, kCommandCount> kTable = {{
      "send the retrospective to the team; closes the case"},
     {K::Reject, "reject", "/reject REASON", "close as not a security issue"},
     {K::Merge, "merge", "/merge CASE", "merge this case into CASE"},
-    {K::Reply, "reply", "/reply", "also send this message (without command lines) to the reporter"},
+    {K::Reply, "reply", "/reply [draft]",
+     "also send this message (without command lines) to the reporter; /reply draft sends the "
+     "ready public-report reply instead"},
     {K::Status, "status", "/status", "reply with the case summary"},
     {K::Help, "help", "/help", "reply with this table"},
 }};

@@ -68,7 +68,8 @@ std::optional<CommandKind> command_from_keyword(std::string_view word);
 //   ReleaseDate     when = the planned release time (UTC)
 //   Cve             values = {"CVE-2026-12345"} (upper case)
 //   Merge           values = {target case id}
-//   Organized, Fixed, Announce, Reply, Status, Help: nothing
+//   Reply           values = {} or {"draft"} (send the public-report reply draft)
+//   Organized, Fixed, Announce, Status, Help: nothing
 struct Command {
     CommandKind kind = CommandKind::Help;
     int line = 0;  // 1-based line of the message text it came from; 0 if unknown

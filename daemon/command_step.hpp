@@ -20,6 +20,7 @@ struct CommandStep {
     bool applied = false;
     std::vector<workflow::NoticeRequest> notices;  // command-result first
     bool relay_to_reporters = false;
+    std::string relay_text;  // /reply draft: relayed instead of the message text
     std::string text_without_commands;
 };
 

@@ -9,6 +9,7 @@
 #include "core/case.hpp"
 #include "core/dedup.hpp"
 #include "core/notice_text.hpp"
+#include "core/public_report.hpp"
 #include "core/rotation.hpp"
 #include "core/text.hpp"
 #include "core/threading.hpp"
@@ -262,6 +263,25 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
         storage::append_event(db_, Event{0, c.id, now, view.from, "key-imported", fpr, ""});
     }
 
+    // A report that says the issue is out already: flag the case once and
+    // give the lead the policy's reply asking whether it can stay private.
+    // The event names the phrase from our list, never the report's words.
+    std::optional<workflow::NoticeRequest> public_draft;
+    if (is_report && !view.undecryptable && !c.is_public && !c.has_flag(public_report::kFlag)) {
+        if (auto phrase = public_report::says_public(view.text)) {
+            c.flags.emplace_back(public_report::kFlag);
+            storage::append_event(db_, Event{0, c.id, now, "embargod", "reported-public",
+                                             "report " + view.message_id + " says \"" + *phrase +
+                                                 "\"; reply draft sent to the lead",
+                                             ""});
+            public_draft = public_report::draft_notice(
+                c, cfg,
+                "The report " + std::string(is_new ? "" : "that joined this case ") +
+                    "appears to say that the issue is already public (it says \"" + *phrase +
+                    "\"). If it is, mark the case with /public (and the URL, if there is one).");
+        }
+    }
+
     // 5. Commands, only in replies on a case thread (never in a new report).
     CommandStep commands;
     if (is_reply) commands = run_commands(db_, cfg, c, view, message_id_seen, received, now);
@@ -270,6 +290,8 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     // 6. Notifications, queued in this same transaction.
     if (notifier_) {
         result.notifications = notify(c, view, is_new, joined, is_reply, via_case_less_notice, now);
+        if (public_draft)
+            result.notifications += notifier_->queue(db_, *public_draft, now, view.message_id);
         for (const auto& n : commands.notices)
             result.notifications += notifier_->queue(db_, n, now, view.message_id);
         if (commands.relay_to_reporters && !c.reporters.empty()) {
@@ -279,8 +301,9 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
             r.to = c.reporters;
             r.subject = c.subject;
             // Quoted lines may carry another reporter's words: never relay them.
-            r.body =
-                "Case: " + c.id + "\n\n" + without_quoted_lines(commands.text_without_commands);
+            std::string text = commands.relay_text;
+            if (text.empty()) text = without_quoted_lines(commands.text_without_commands);
+            r.body = "Case: " + c.id + "\n\n" + text;
             result.notifications += notifier_->queue(db_, r, now, view.message_id);
         }
     }

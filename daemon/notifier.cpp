@@ -57,6 +57,7 @@ std::string outer_subject_for(const std::string& kind) {
         {"cve-request", "CVE request"},
         {"retrospective", "retrospective"},
         {"slowed", "case slowed down"},
+        {"public-reply-draft", "reply draft for the reporter"},
         {"digest", "daily digest"},
         {"undecryptable", "your message could not be decrypted"},
     };

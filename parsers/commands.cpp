@@ -305,8 +305,13 @@ void Parser::arguments(Command& cmd, std::string_view args, const std::string& k
             break;
         case CommandKind::Organized:
         case CommandKind::Fixed:
-        case CommandKind::Announce:
         case CommandKind::Reply:
+            if (lower(args) == "draft")
+                cmd.values.push_back("draft");
+            else if (!args.empty())
+                fail("takes no argument but draft (usage: " + usage + ")");
+            break;
+        case CommandKind::Announce:
         case CommandKind::Status:
         case CommandKind::Help:
             no_args();

@@ -395,3 +395,10 @@ TEST_CASE("edit distance") {
     CHECK_FALSE(likely_typo("tmp"));
     CHECK_FALSE(likely_typo(""));
 }
+
+TEST_CASE("/reply takes draft or nothing") {
+    CHECK(one("/reply").values.empty());
+    CHECK(one("/reply draft").values == std::vector<std::string>{"draft"});
+    CHECK(one("/reply DRAFT").values == std::vector<std::string>{"draft"});
+    CHECK(bad("/reply drafts").find("takes no argument but draft") != std::string::npos);
+}
