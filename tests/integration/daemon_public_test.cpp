@@ -106,7 +106,7 @@ TEST_CASE("a report that says it is public gets the lead a reply draft sent with
     const std::string id = draft.header("X-Embargo-Case");
     CHECK(d.text.rfind("Case: " + id + "\n", 0) == 0);
     CHECK(contains(d.text, "already publicly disclosed") == false);  // our phrase, not the text
-    CHECK(contains(d.text, "\"was publicly disclosed\""));
+    CHECK(contains(d.text, "\"already publicly\""));
     CHECK(contains(d.text, "can it still be handled privately?"));
     CHECK(contains(d.text, "\"/reply draft\""));
     json c = env.ctl_json({"show", id, "--now", iso(minutes{5})});
