@@ -152,6 +152,14 @@ struct Config {
         std::chrono::seconds timeout{30};
     } chat;
 
+    // Optional pre-notification list (linux-distros style): /distributors
+    // sends them the encrypted pre-notification, at most max_embargo before
+    // the release date, and a reminder 24 h before it.
+    struct Distributors {
+        std::vector<std::string> addresses;  // lower-cased; empty: feature off
+        Duration max_embargo = std::chrono::days{14};
+    } distributors;
+
     Timeline timeline;
     AsapTimeline asap;
     Dedup dedup;

@@ -5,6 +5,8 @@
 // a burst of notices.
 #include "core/scheduler.hpp"
 
+#include "core/distributors.hpp"
+
 namespace embargo::scheduler {
 namespace {
 
@@ -49,6 +51,10 @@ CaseDue case_notices(const Case& c, const Config& cfg, TimePoint now, const Sent
             out.notices.push_back(notice_text::reminder(c, cfg, m, now));
             s.reminded_due = due;
         }
+    }
+    if (auto n = distributors::reminder(c, cfg, now, sent.distributors_reminded)) {
+        out.notices.push_back(std::move(*n));
+        out.sent.distributors_reminded = c.release_date;
     }
     return out;
 }

@@ -33,6 +33,8 @@ struct MilestoneSent {
 // Indexed like Case::milestones (kMilestones order).
 struct SentState {
     std::array<MilestoneSent, 5> milestones{};
+    // The release date the distributors' reminder was sent for.
+    std::optional<TimePoint> distributors_reminded;
     bool operator==(const SentState&) const = default;
 };
 
@@ -52,6 +54,8 @@ std::optional<TimePoint> reminder_time(const Case& c, MilestoneName m);
 // and all members when it is overdue, then again every escalate_every (and
 // at once when the due time moved past the last escalation). A jump of --now
 // far ahead yields one escalation per milestone, not one per missed period.
+// Plus the distributors' reminder 24 h before the release date (see
+// distributors::reminder), once per release date.
 CaseDue case_notices(const Case& c, const Config& cfg, TimePoint now, const SentState& sent);
 
 struct DigestDue {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/distributors.hpp"
 #include "core/public_report.hpp"
 
 namespace embargo::workflow {
@@ -267,6 +268,10 @@ void Applier::apply(const Command& cmd) {
                                format_iso8601(now_) + "); give a later date");
                 break;
             }
+            if (auto why = distributors::release_date_refusal(c_, cfg_, *cmd.when)) {
+                error(cmd, *why);
+                break;
+            }
             c_.release_date = cmd.when;
             event("release-date", format_iso8601(*cmd.when));
             ok(cmd, "release planned for " + format_iso8601(*cmd.when));
@@ -492,6 +497,10 @@ void Applier::announce(const Command& cmd) {
                        " has passed; set a new one with /release-date DATE[TIME]");
         return;
     }
+    if (auto why = distributors::announce_refusal(c_, cfg_, now_)) {
+        error(cmd, "not sent to the distributors: " + *why);
+        return;
+    }
     bool newly = complete(MilestoneName::Announce);
     advance(CaseState::Announced);
     send_announcement_ = true;
@@ -501,6 +510,12 @@ void Applier::announce(const Command& cmd) {
     std::string note = to.empty() ? "no [team] announce address or [chat] target is configured, "
                                     "so nothing was sent"
                                   : "announcement sent to " + join(to);
+    if (!cfg_.distributors.addresses.empty()) {
+        event("distributors", "pre-notified " + join(cfg_.distributors.addresses) +
+                                  "; embargo until " + format_iso8601(*c_.release_date));
+        note += "; pre-notification (encrypted) sent to the distributors " +
+                join(cfg_.distributors.addresses);
+    }
     ok(cmd, note + "; " + completion_note(MilestoneName::Announce, newly));
 }
 
@@ -606,6 +621,8 @@ Outcome Applier::finish(const Case& original) {
     // A public notice is composed when a list or a chat channel takes it.
     if (send_announcement_ && (!cfg_.team.announce.empty() || cfg_.chat_wants("announcement")))
         out.notices.push_back(notice_text::announcement(c_, cfg_));
+    if (send_announcement_ && !cfg_.distributors.addresses.empty())
+        out.notices.push_back(distributors::notice(c_, cfg_, now_));
     if (send_release_) {
         if (!cfg_.team.announce.empty() || cfg_.chat_wants("release-announcement"))
             out.notices.push_back(notice_text::release_announcement(c_, cfg_));

@@ -58,6 +58,8 @@ std::string outer_subject_for(const std::string& kind) {
         {"retrospective", "retrospective"},
         {"slowed", "case slowed down"},
         {"public-reply-draft", "reply draft for the reporter"},
+        {"distributor-notice", "embargoed pre-notification"},
+        {"distributor-reminder", "embargo ends soon"},
         {"digest", "daily digest"},
         {"undecryptable", "your message could not be decrypted"},
     };

@@ -26,6 +26,7 @@ scheduler::SentState load_sent(storage::Database& db, const std::string& case_id
         TimePoint t = from_unix(q.getColumn(2).getInt64());
         if (kind == "reminder") ms.reminded_due = t;
         if (kind == "escalation") ms.last_escalation = t;
+        if (kind == "distributor-reminder") s.distributors_reminded = t;
     }
     return s;
 }
@@ -49,6 +50,9 @@ void store_sent(storage::Database& db, const std::string& case_id, const schedul
         };
         put("reminder", s.milestones[i].reminded_due);
         put("escalation", s.milestones[i].last_escalation);
+        // Keyed under the release milestone: the release date it was sent for.
+        if (kMilestones[i] == MilestoneName::Release)
+            put("distributor-reminder", s.distributors_reminded);
     }
 }
 

@@ -127,6 +127,8 @@ constexpr KeyDef kKeys[] = {
     {"chat", "target", true, "general slack chat-general.url announcement,release-announcement"},
     {"chat", "ca_file", false, "/etc/embargo/ca.pem"},
     {"chat", "timeout", false, "30s"},
+    {"distributors", "address", true, "distros@vs.openwall.org"},
+    {"distributors", "max_embargo", false, "14d"},
 };
 
 std::string full_name(const KeyDef& k) {
@@ -350,6 +352,7 @@ class Parser {
         limits(c);
         dedup(c);
         cve(c);
+        distributors(c);
         return c;
     }
 
@@ -1148,6 +1151,18 @@ class Parser {
                          "(8-4-4-4-12 hex digits, e.g. from `cve org`)");
             c.cve.org_id = lower(u);
         }
+    }
+
+    void distributors(Config& c) const {
+        auto& d = c.distributors;
+        for (const auto& v : list("distributors.address")) {
+            if (v.value.empty()) continue;
+            std::string addr = list_address(v, "distributors.address");
+            if (std::find(d.addresses.begin(), d.addresses.end(), addr) != d.addresses.end())
+                fail(v.line, "distributors.address", addr + " is listed twice; remove one");
+            d.addresses.push_back(addr);
+        }
+        d.max_embargo = duration("distributors.max_embargo", d.max_embargo);
     }
 
     std::string_view text_;

@@ -383,11 +383,12 @@ TEST_CASE("unknown sections and keys") {
     CHECK(f.error(after_line(kMinimal, "database", "[imapp]\n")) ==
           f.at(18,
                "unknown section [imapp] (did you mean imap?); known sections: project, imap, "
-               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve, chat"));
+               "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve, chat, "
+               "distributors"));
     CHECK(f.error(after_line(kMinimal, "database", "[frobnicate]\n")) ==
           f.at(18,
                "unknown section [frobnicate]; known sections: project, imap, smtp, gpg, team, "
-               "timeline, timeline.asap, storage, limits, dedup, cve, chat"));
+               "timeline, timeline.asap, storage, limits, dedup, cve, chat, distributors"));
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
@@ -1114,4 +1115,22 @@ TEST_CASE("[chat] targets take public kinds only and the URL from an owner-only 
     CHECK(e.find("is not an https:// webhook URL") != std::string::npos);
     CHECK(e.find("SECRETTOKEN") == std::string::npos);
     CHECK(f.error(base + "timeout = 0s\n").starts_with(f.at(19, "chat.timeout: ")));
+}
+
+TEST_CASE("distributors: repeatable addresses and the embargo window") {
+    Fixture f;
+    Config d = f.parse(kMinimal);
+    CHECK(d.distributors.addresses.empty());
+    CHECK(d.distributors.max_embargo == std::chrono::days{14});
+    Config c = f.parse(std::string(kMinimal) +
+                       "[distributors]\naddress = Distros@VS.openwall.org\n"
+                       "address = security@debian.org\nmax_embargo = 7d\n");
+    CHECK(c.distributors.addresses ==
+          std::vector<std::string>{"distros@vs.openwall.org", "security@debian.org"});
+    CHECK(c.distributors.max_embargo == std::chrono::days{7});
+    CHECK(f.error(std::string(kMinimal) +
+                  "[distributors]\naddress = a@example.org\naddress = A@example.org\n") ==
+          f.at(20, "distributors.address: a@example.org is listed twice; remove one"));
+    CHECK_THAT(f.error(std::string(kMinimal) + "[distributors]\nmax_embargo = soon\n"),
+               Catch::StartsWith(f.at(19, "distributors.max_embargo: ")));
 }
