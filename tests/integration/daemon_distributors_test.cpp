@@ -64,8 +64,9 @@ constexpr const char* kCvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
 TEST_CASE("distributors: window rule on /announce then the encrypted notice and the reminder") {
     DaemonEnvOptions o;
     // Long milestone windows and no digest: only what this test is about is sent.
-    o.extra = std::string("[timeline]\norganize = 30d\nfix = 30d\nannounce = 30d\nrelease = 60d\n"
-                          "digest_time =\n\n[distributors]\naddress = ") +
+    o.extra = std::string(
+                  "[timeline]\norganize = 30d\nfix = 30d\nannounce = 30d\nrelease = 60d\n"
+                  "digest_time =\n\n[distributors]\naddress = ") +
               kDistros + "\naddress = " + kNoKey + "\nmax_embargo = 7d\n";
     DaemonEnv env(o);
     const Person& alice = env.members()[0];
@@ -85,7 +86,7 @@ TEST_CASE("distributors: window rule on /announce then the encrypted notice and 
     env.deliver(report.str(), iso(base));
     env.run_once(iso(base + minutes{1}));
     auto mails = inbox.take(4);  // ack + new-case to the three members
-    const auto& nc = find_mail(mails, "new-case", alice.email);
+    const ReceivedMail nc = find_mail(mails, "new-case", alice.email);  // a copy: mails is reused
     const std::string id = nc.header("X-Embargo-Case");
     const std::string nc_text = open_notification(env.people(), nc, env.team_fpr()).text;
 
@@ -111,8 +112,8 @@ TEST_CASE("distributors: window rule on /announce then the encrypted notice and 
     {
         auto cr = open_notification(env.people(), find_mail(mails, "command-result", alice.email),
                                     env.team_fpr());
-        CHECK(contains(cr.text, "/announce: not sent to the distributors: the release date " +
-                                    iso(too_late)));
+        CHECK(contains(
+            cr.text, "/announce: not sent to the distributors: the release date " + iso(too_late)));
         CHECK(contains(cr.text, "at most 7d (distributors.max_embargo)"));
         CHECK(contains(cr.text, "no later than " + iso(t1 + minutes{1} + days{7})));
     }
