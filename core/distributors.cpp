@@ -43,20 +43,18 @@ std::optional<std::string> announce_refusal(const Case& c, const Config& cfg, Ti
            notice_text::format_duration(window) + " after " + from +
            ", and the distributors allow at most " + max_text(cfg) +
            " (distributors.max_embargo); set a release date no later than " +
-           format_iso8601(first + cfg.distributors.max_embargo) +
-           " with /release-date" +
+           format_iso8601(first + cfg.distributors.max_embargo) + " with /release-date" +
            (announced(c) ? std::string()
                          : ", or /announce on or after " +
                                format_iso8601(*c.release_date - cfg.distributors.max_embargo));
 }
 
-std::optional<std::string> release_date_refusal(const Case& c, const Config& cfg,
-                                                TimePoint date) {
+std::optional<std::string> release_date_refusal(const Case& c, const Config& cfg, TimePoint date) {
     if (!notified(c, cfg)) return std::nullopt;
     const TimePoint first = *c.milestone(MilestoneName::Announce).done;
     if (date - first <= cfg.distributors.max_embargo) return std::nullopt;
-    return "the distributors were notified at " + format_iso8601(first) +
-           " and allow at most " + max_text(cfg) +
+    return "the distributors were notified at " + format_iso8601(first) + " and allow at most " +
+           max_text(cfg) +
            " until the release (distributors.max_embargo); give a date no later than " +
            format_iso8601(first + cfg.distributors.max_embargo);
 }
@@ -115,8 +113,7 @@ std::optional<workflow::NoticeRequest> reminder(const Case& c, const Config& cfg
     n.body = "Case: " + c.id + "\n\nReminder: the embargo on the " + project_name(cfg) +
              " security fix you were pre-notified of\n"
              "ends with the public release at " +
-             format_iso8601(release) + " (UTC), in " +
-             notice_text::format_duration(release - now) +
+             format_iso8601(release) + " (UTC), in " + notice_text::format_duration(release - now) +
              ".\n"
              "Until then, please keep it confidential; prepare your updates for that time.\n";
     return n;

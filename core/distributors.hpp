@@ -32,8 +32,7 @@ std::optional<std::string> announce_refusal(const Case& c, const Config& cfg, Ti
 
 // Why /release-date `date` is refused after the distributors were notified
 // (the date would be more than max_embargo after the first notice), or nullopt.
-std::optional<std::string> release_date_refusal(const Case& c, const Config& cfg,
-                                                TimePoint date);
+std::optional<std::string> release_date_refusal(const Case& c, const Config& cfg, TimePoint date);
 
 // Whether the distributors have been notified of c (so they get the reminder).
 bool notified(const Case& c, const Config& cfg);

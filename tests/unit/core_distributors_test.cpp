@@ -153,8 +153,8 @@ TEST_CASE("after the notice the release date stays within max_embargo of it") {
     auto again = run(moved.updated, {announce()}, cfg, later);
     CHECK(again.applied);
     REQUIRE(find(again, "distributor-notice"));
-    CHECK(has(find(again, "distributor-notice")->body, "Notified:                        " +
-                                                           format_iso8601(kNow)));
+    CHECK(has(find(again, "distributor-notice")->body,
+              "Notified:                        " + format_iso8601(kNow)));
     // Without distributors, moving the date is not limited.
     CHECK(run(notified, {release_date(kNow + 60 * 24h)}, config(false), later).applied);
 }
