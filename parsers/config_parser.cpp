@@ -1163,6 +1163,10 @@ class Parser {
             d.addresses.push_back(addr);
         }
         d.max_embargo = duration("distributors.max_embargo", d.max_embargo);
+        // A window of minutes would refuse nearly every /announce.
+        if (d.max_embargo < std::chrono::hours{1})
+            fail(single("distributors.max_embargo")->line, "distributors.max_embargo",
+                 "must be at least 1h (the longest time from the first notice to the release)");
     }
 
     std::string_view text_;

@@ -1133,4 +1133,8 @@ TEST_CASE("distributors: repeatable addresses and the embargo window") {
           f.at(20, "distributors.address: a@example.org is listed twice; remove one"));
     CHECK_THAT(f.error(std::string(kMinimal) + "[distributors]\nmax_embargo = soon\n"),
                Catch::StartsWith(f.at(19, "distributors.max_embargo: ")));
+    CHECK(f.error(std::string(kMinimal) + "[distributors]\nmax_embargo = 30m\n") ==
+          f.at(19,
+               "distributors.max_embargo: must be at least 1h (the longest time from the "
+               "first notice to the release)"));
 }
