@@ -12,6 +12,7 @@
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
 #include "tests/support/signed_mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo;
 using namespace embargo::test;
@@ -19,10 +20,11 @@ using nlohmann::json;
 
 namespace {
 
-// After the test keys' creation, so that signatures made with
-// --faked-system-time at these times are valid (see daemon_workflow_test).
-constexpr const char* kCase1 = "EMST-2028-0001";
-constexpr const char* kCase2 = "EMST-2028-0002";
+// The reports arrive on day 0 of the test timeline (test_clock.hpp): after
+// the back-dated test keys' creation and before today, so signatures made
+// with --faked-system-time at these times are valid on any date.
+const std::string kCase1 = test_case_id("EMST", 1);
+const std::string kCase2 = test_case_id("EMST", 2);
 constexpr const char* kReporter = "eve@example.net";
 
 TimePoint at(const std::string& iso) {
@@ -80,7 +82,6 @@ struct Scene {
     std::size_t seen = 0;
 
     explicit Scene(int reports = 1) {
-        REQUIRE(std::chrono::system_clock::now() < at("2028-03-06T00:00:00Z"));
         for (int i = 0; i < reports; ++i) {
             Mail r;
             r.from = i == 0 ? "Eve Reporter <eve@example.net>"
@@ -89,9 +90,9 @@ struct Scene {
             r.body = i == 0 ? "The header parser overflows its buffer on a long header line.\n"
                             : "Responses with a spoofed transaction id are cached for hours.\n";
             r.message_id = unique_message_id("report");
-            env.deliver(r.str(), "2028-03-06T08:00:00Z");
+            env.deliver(r.str(), test_iso(0, "08:00:00"));
         }
-        env.run_once("2028-03-06T08:05:00Z");
+        env.run_once(test_iso(0, "08:05:00"));
         fresh();
     }
 
@@ -103,7 +104,7 @@ struct Scene {
         return out;
     }
 
-    json show(const std::string& id, const std::string& now = "2028-03-06T08:50:00Z") {
+    json show(const std::string& id, const std::string& now = test_iso(0, "08:50:00")) {
         return env.ctl_json({"show", id, "--now", now});
     }
 
@@ -189,8 +190,8 @@ TEST_CASE("unsigned commands from a member's address are refused and flag the ca
 
     Reply r = s.reply(alice.header(), "", s.notification("new-case", alice.email),
                       "/cc dave@example.net\n/cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L\n",
-                      Protection::Unsigned, "2028-03-06T08:20:00Z");
-    auto mails = s.process(build_reply(s.env.people(), r), "2028-03-06T08:20:00Z");
+                      Protection::Unsigned, test_iso(0, "08:20:00"));
+    auto mails = s.process(build_reply(s.env.people(), r), test_iso(0, "08:20:00"));
 
     // Alice is the lead and the only one on the case: her refusal is all.
     REQUIRE(mails.size() == 1);
@@ -206,8 +207,8 @@ TEST_CASE("unsigned commands from a member's address are refused and flag the ca
     // The same commands, signed: applied (the refusal was for the signature).
     Reply ok = s.reply(alice.header(), alice.fpr, s.notification("new-case", alice.email),
                        "/cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L\n",
-                       Protection::PgpMimeSigned, "2028-03-06T08:30:00Z");
-    mails = s.process(build_reply(s.env.people(), ok), "2028-03-06T08:30:00Z");
+                       Protection::PgpMimeSigned, test_iso(0, "08:30:00"));
+    mails = s.process(build_reply(s.env.people(), ok), test_iso(0, "08:30:00"));
     auto results = of_kind(mails, "command-result");
     REQUIRE(results.size() == 1);
     CHECK(contains(s.text_of(results[0]), "Done:"));
@@ -225,8 +226,8 @@ TEST_CASE("a member's From with a signature by another key is refused") {
     SECTION("a key the daemon does not know, with the member's user id") {
         Person forged = s.env.make_person("Alice Example (new laptop)", alice.email);
         Reply r = s.reply(alice.header(), forged.fpr, nc, commands, Protection::PgpMimeSigned,
-                          "2028-03-06T08:20:00Z");
-        auto mails = s.process(build_reply(s.env.people(), r), "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
+        auto mails = s.process(build_reply(s.env.people(), r), test_iso(0, "08:20:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, "signature is not valid"));
     }
@@ -235,16 +236,16 @@ TEST_CASE("a member's From with a signature by another key is refused") {
         Person forged = s.env.make_person("Alice Example (new laptop)", alice.email);
         s.env.team_home().import(s.env.people().export_public(forged.fpr));
         Reply r = s.reply(alice.header(), forged.fpr, nc, commands, Protection::PgpMimeEncrypted,
-                          "2028-03-06T08:20:00Z");
-        auto mails = s.process(build_reply(s.env.people(), r), "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
+        auto mails = s.process(build_reply(s.env.people(), r), test_iso(0, "08:20:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, forged.fpr));
         CHECK(contains(t, "not by the key configured for " + alice.email));
     }
     SECTION("another member's valid key") {
         Reply r = s.reply(alice.header(), bob.fpr, nc, commands, Protection::ClearSigned,
-                          "2028-03-06T08:20:00Z");
-        auto mails = s.process(build_reply(s.env.people(), r), "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
+        auto mails = s.process(build_reply(s.env.people(), r), test_iso(0, "08:20:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, bob.fpr));
     }
@@ -261,14 +262,14 @@ TEST_CASE("a replayed signed message is refused") {
 
     // Alice adds Bob to the Fix Team, then removes him again.
     Reply add = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
-                        Protection::PgpMimeSigned, "2028-03-06T08:20:00Z");
+                        Protection::PgpMimeSigned, test_iso(0, "08:20:00"));
     const std::string add_raw = build_reply(s.env.people(), add);
-    auto mails = s.process(add_raw, "2028-03-06T08:20:00Z");
+    auto mails = s.process(add_raw, test_iso(0, "08:20:00"));
     REQUIRE(of_kind(mails, "command-result").size() == 1);
     REQUIRE(s.show(kCase1)["fix_team"] == json::array({"bob@example.org"}));
     Reply remove = s.reply(alice.header(), alice.fpr, nc, "/uncc bob@example.org\n",
-                           Protection::PgpMimeSigned, "2028-03-06T08:25:00Z");
-    mails = s.process(build_reply(s.env.people(), remove), "2028-03-06T08:25:00Z");
+                           Protection::PgpMimeSigned, test_iso(0, "08:25:00"));
+    mails = s.process(build_reply(s.env.people(), remove), test_iso(0, "08:25:00"));
     REQUIRE(of_kind(mails, "command-result").size() == 1);
     const json before = state_of(s.show(kCase1));
     REQUIRE(before["fix_team"].empty());
@@ -276,24 +277,22 @@ TEST_CASE("a replayed signed message is refused") {
 
     SECTION("the same signed content under a new Message-ID") {
         std::string replay = set_header(add_raw, "Message-ID", "<" + unique_message_id("rp") + ">");
-        replay = set_header(replay, "Date", "Mon, 06 Mar 2028 08:35:00 +0000");
+        replay = set_header(replay, "Date", test_rfc5322(0, "08:35:00"));
         REQUIRE(signed_part_of(replay) == signed_part_of(add_raw));
-        mails = s.process(replay, "2028-03-06T08:35:00Z");
+        mails = s.process(replay, test_iso(0, "08:35:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, "replay"));
         CHECK(s.show(kCase1)["messages"] == messages + 1);
     }
     SECTION("the same Message-ID, re-delivered through another relay") {
-        std::string replay =
-            "Received: from relay.example.com by mx.example.org; Mon, 06 Mar 2028 08:34:00 "
-            "+0000\r\n" +
-            add_raw;
-        mails = s.process(replay, "2028-03-06T08:35:00Z");
+        std::string replay = "Received: from relay.example.com by mx.example.org; " +
+                             test_rfc5322(0, "08:34:00") + "\r\n" + add_raw;
+        mails = s.process(replay, test_iso(0, "08:35:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, "Message-ID"));
     }
     SECTION("the very same bytes again") {
-        mails = s.process(add_raw, "2028-03-06T08:35:00Z");
+        mails = s.process(add_raw, test_iso(0, "08:35:00"));
         // Recognised as already processed: nothing happens, nothing is sent.
         CHECK(mails.empty());
         CHECK(s.show(kCase1)["messages"] == messages);
@@ -311,11 +310,11 @@ TEST_CASE("a signed command re-aimed at another case by rewritten headers is ref
     const json before2 = state_of(s.show(kCase2));
     REQUIRE(before2["state"] == "triage");
 
-    // Alice rejects case 1: the signed text quotes "Case: EMST-2028-0001".
+    // Alice rejects case 1: the signed text quotes "Case: EMST-YYYY-0001".
     const ReceivedMail nc1 = s.notification("new-case", alice.email, kCase1);
     const ReceivedMail nc2 = s.notification("new-case", alice.email, kCase2);
     Reply r = s.reply(alice.header(), alice.fpr, nc1, "/reject not a security issue\n",
-                      Protection::PgpMimeSigned, "2028-03-06T08:20:00Z");
+                      Protection::PgpMimeSigned, test_iso(0, "08:20:00"));
     const std::string original = build_reply(s.env.people(), r);
     REQUIRE(contains(signed_part_of(original), std::string("> Case: ") + kCase1));
 
@@ -333,7 +332,7 @@ TEST_CASE("a signed command re-aimed at another case by rewritten headers is ref
         attack = set_header(attack, "Subject", "Re: [" + std::string(kCase2) + "] new case");
         attack = set_header(attack, "Message-ID", "<" + unique_message_id("aim") + ">");
         REQUIRE(signed_part_of(attack) == signed_part_of(original));
-        auto mails = s.process(attack, "2028-03-06T08:30:00Z");
+        auto mails = s.process(attack, test_iso(0, "08:30:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, std::string("does not name ") + kCase2));
         CHECK(s.show(kCase2)["messages"] == 2);  // it was filed on case 2, and refused
@@ -343,7 +342,7 @@ TEST_CASE("a signed command re-aimed at another case by rewritten headers is ref
         attack = set_header(attack, "References", "<unrelated@elsewhere.example>");
         attack = set_header(attack, "Subject", "Re: [" + std::string(kCase2) + "] new case");
         attack = set_header(attack, "Message-ID", "<" + unique_message_id("aim") + ">");
-        auto mails = s.process(attack, "2028-03-06T08:30:00Z");
+        auto mails = s.process(attack, test_iso(0, "08:30:00"));
         std::string t = s.refusal_to(mails, alice.email);
         CHECK(contains(t, std::string("does not name ") + kCase2));
     }
@@ -351,7 +350,7 @@ TEST_CASE("a signed command re-aimed at another case by rewritten headers is ref
     CHECK(state_of(s.show(kCase1)) == before1);
 
     // The message itself was fine for the case it names.
-    auto mails = s.process(original, "2028-03-06T08:40:00Z");
+    auto mails = s.process(original, test_iso(0, "08:40:00"));
     auto results = of_kind(mails, "command-result");
     REQUIRE(results.size() == 1);
     CHECK(contains(s.text_of(results[0]), "Done:"));
@@ -363,23 +362,23 @@ TEST_CASE("a signature older than 7 days is refused") {
     Scene s;
     const Person& alice = s.env.members()[0];
     const ReceivedMail nc = s.notification("new-case", alice.email);
-    const json before = state_of(s.show(kCase1, "2028-03-14T09:00:00Z"));
+    const json before = state_of(s.show(kCase1, test_iso(8, "09:00:00")));
 
     // Signed on the day of the report, delivered 8 days later.
     Reply old = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
-                        Protection::PgpMimeEncrypted, "2028-03-06T08:30:00Z");
-    old.date = "Tue, 14 Mar 2028 08:30:00 +0000";
-    auto mails = s.process(build_reply(s.env.people(), old), "2028-03-14T08:31:00Z");
+                        Protection::PgpMimeEncrypted, test_iso(0, "08:30:00"));
+    old.date = test_rfc5322(8, "08:30:00");
+    auto mails = s.process(build_reply(s.env.people(), old), test_iso(8, "08:31:00"));
     // The scheduler also escalates the overdue milestones in this run.
     std::string t = s.refusal_to(mails, alice.email);
-    CHECK(contains(t, "2028-03-06T08:30:00Z"));
+    CHECK(contains(t, test_iso(0, "08:30:00")));
     CHECK(contains(t, "more than 7 days ago"));
-    CHECK(state_of(s.show(kCase1, "2028-03-14T09:00:00Z")) == before);
+    CHECK(state_of(s.show(kCase1, test_iso(8, "09:00:00"))) == before);
 
     // A fresh signature over the same commands is accepted.
     Reply fresh = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
-                          Protection::PgpMimeEncrypted, "2028-03-14T08:40:00Z");
-    mails = s.process(build_reply(s.env.people(), fresh), "2028-03-14T08:41:00Z");
+                          Protection::PgpMimeEncrypted, test_iso(8, "08:40:00"));
+    mails = s.process(build_reply(s.env.people(), fresh), test_iso(8, "08:41:00"));
     auto results = of_kind(mails, "command-result");
     REQUIRE(results.size() == 1);
     CHECK(contains(s.text_of(results[0]), "Done:"));
@@ -390,21 +389,21 @@ TEST_CASE("a signature dated after the receipt beyond the clock skew is refused"
     Scene s;
     const Person& alice = s.env.members()[0];
     const ReceivedMail nc = s.notification("new-case", alice.email);
-    const json before = state_of(s.show(kCase1, "2028-03-06T10:00:00Z"));
+    const json before = state_of(s.show(kCase1, test_iso(0, "10:00:00")));
 
     // Signed an hour after it arrives: a wrong clock or a forgery.
     Reply future = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
-                           Protection::PgpMimeEncrypted, "2028-03-06T09:40:00Z");
-    auto mails = s.process(build_reply(s.env.people(), future), "2028-03-06T08:40:00Z");
+                           Protection::PgpMimeEncrypted, test_iso(0, "09:40:00"));
+    auto mails = s.process(build_reply(s.env.people(), future), test_iso(0, "08:40:00"));
     std::string t = s.refusal_to(mails, alice.email);
-    CHECK(contains(t, "2028-03-06T09:40:00Z"));
+    CHECK(contains(t, test_iso(0, "09:40:00")));
     CHECK(contains(t, "allowed clock skew of 10m"));
-    CHECK(state_of(s.show(kCase1, "2028-03-06T10:00:00Z")) == before);
+    CHECK(state_of(s.show(kCase1, test_iso(0, "10:00:00"))) == before);
 
     // Five minutes ahead is within the default allowance and applies.
     Reply skewed = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
-                           Protection::PgpMimeEncrypted, "2028-03-06T08:50:00Z");
-    mails = s.process(build_reply(s.env.people(), skewed), "2028-03-06T08:45:00Z");
+                           Protection::PgpMimeEncrypted, test_iso(0, "08:50:00"));
+    mails = s.process(build_reply(s.env.people(), skewed), test_iso(0, "08:45:00"));
     auto results = of_kind(mails, "command-result");
     REQUIRE(results.size() == 1);
     CHECK(contains(s.text_of(results[0]), "Done:"));
@@ -421,8 +420,8 @@ TEST_CASE("commands from the reporter are ignored and never answered") {
 
     SECTION("unsigned") {
         Reply r = s.reply("Eve Reporter <eve@example.net>", "", ack, commands, Protection::Unsigned,
-                          "2028-03-06T08:20:00Z");
-        auto mails = s.process(build_reply(s.env.people(), r), "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
+        auto mails = s.process(build_reply(s.env.people(), r), test_iso(0, "08:20:00"));
         CHECK(to_addr(mails, kReporter).empty());
         CHECK(of_kind(mails, "command-result").empty());
         // The lead hears of the message, as of any on the thread.
@@ -433,8 +432,8 @@ TEST_CASE("commands from the reporter are ignored and never answered") {
         Person eve = s.env.make_person("Eve Reporter", kReporter);
         s.env.team_home().import(s.env.people().export_public(eve.fpr));
         Reply r = s.reply(eve.header(), eve.fpr, ack, commands, Protection::PgpMimeEncrypted,
-                          "2028-03-06T08:20:00Z");
-        auto mails = s.process(build_reply(s.env.people(), r), "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
+        auto mails = s.process(build_reply(s.env.people(), r), test_iso(0, "08:20:00"));
         CHECK(to_addr(mails, kReporter).empty());
         CHECK(of_kind(mails, "command-result").empty());
         CHECK(of_kind(mails, "relay").size() == 1);
@@ -445,7 +444,7 @@ TEST_CASE("commands from the reporter are ignored and never answered") {
     CHECK(count_kind(after, "commands-ignored") == 1);
     CHECK(!has_flag(after, "unsigned-commands-ignored"));
     // Later runs do not answer either.
-    s.env.run_once("2028-03-06T08:35:00Z");
+    s.env.run_once(test_iso(0, "08:35:00"));
     CHECK(to_addr(s.fresh(), kReporter).empty());
 }
 
@@ -523,31 +522,31 @@ TEST_CASE("command lines outside the signed content are not applied") {
 
     SECTION("an unsigned text part next to a PGP/MIME signed part") {
         Reply r = s.reply(alice.header(), alice.fpr, nc, own, Protection::PgpMimeSigned,
-                          "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
         const std::string attack =
             wrap_mixed(build_reply(s.env.people(), r),
                        crlf("Content-Type: text/plain; charset=utf-8\n\n" + injected));
-        auto mails = s.process(attack, "2028-03-06T08:30:00Z");
+        auto mails = s.process(attack, test_iso(0, "08:30:00"));
         CHECK(to_addr(mails, "mallory@example.com").empty());
         s.refusal_to(mails, alice.email);
     }
     SECTION("an unsigned text part next to a PGP/MIME encrypted and signed part") {
         Reply r = s.reply(alice.header(), alice.fpr, nc, own, Protection::PgpMimeEncrypted,
-                          "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
         const std::string attack =
             wrap_mixed(build_reply(s.env.people(), r),
                        crlf("Content-Type: text/plain; charset=utf-8\n\n" + injected));
-        auto mails = s.process(attack, "2028-03-06T08:30:00Z");
+        auto mails = s.process(attack, test_iso(0, "08:30:00"));
         s.refusal_to(mails, alice.email);
     }
     SECTION("unsigned lines before a cleartext-signed block") {
         Reply r = s.reply(alice.header(), alice.fpr, nc, own, Protection::ClearSigned,
-                          "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
         std::string raw = build_reply(s.env.people(), r);
         const std::size_t body = raw.find("\r\n\r\n") + 4;
         raw.insert(body, crlf(injected + "\n"));
         raw = set_header(raw, "Message-ID", "<" + unique_message_id("pre") + ">");
-        auto mails = s.process(raw, "2028-03-06T08:30:00Z");
+        auto mails = s.process(raw, test_iso(0, "08:30:00"));
         s.refusal_to(mails, alice.email);
     }
     json after = s.show(kCase1);
@@ -562,22 +561,23 @@ TEST_CASE("a signed message refused once cannot be replayed when it would apply"
 
     // /announce without a release date is refused...
     Reply early = s.reply(alice.header(), alice.fpr, nc, "/announce\n", Protection::PgpMimeSigned,
-                          "2028-03-06T08:20:00Z");
+                          test_iso(0, "08:20:00"));
     const std::string early_raw = build_reply(s.env.people(), early);
-    auto mails = s.process(early_raw, "2028-03-06T08:20:00Z");
+    auto mails = s.process(early_raw, test_iso(0, "08:20:00"));
     s.refusal_to(mails, alice.email);
     // ... then the lead sets a release date, deciding to announce later.
-    Reply date = s.reply(alice.header(), alice.fpr, nc, "/release-date 2028-03-20\n",
-                         Protection::PgpMimeSigned, "2028-03-06T08:25:00Z");
-    mails = s.process(build_reply(s.env.people(), date), "2028-03-06T08:25:00Z");
+    Reply date = s.reply(alice.header(), alice.fpr, nc,
+                         "/release-date " + test_iso(14, "00:00").substr(0, 10) + "\n",
+                         Protection::PgpMimeSigned, test_iso(0, "08:25:00"));
+    mails = s.process(build_reply(s.env.people(), date), test_iso(0, "08:25:00"));
     REQUIRE(of_kind(mails, "command-result").size() == 1);
     const json before = state_of(s.show(kCase1));
-    REQUIRE(before["release_date"] == "2028-03-20T00:00:00Z");
+    REQUIRE(before["release_date"] == test_iso(14, "00:00:00"));
 
     // Someone re-sends the refused /announce under a new Message-ID.
     std::string replay =
         set_header(early_raw, "Message-ID", "<" + unique_message_id("again") + ">");
-    mails = s.process(replay, "2028-03-06T08:30:00Z");
+    mails = s.process(replay, test_iso(0, "08:30:00"));
     CHECK(of_kind(mails, "announcement").empty());
     std::string t = s.refusal_to(mails, alice.email);
     CHECK(contains(t, "replay"));
@@ -593,9 +593,9 @@ TEST_CASE("an unsigned protected Subject cannot aim signed commands at another c
     const ReceivedMail nc1 = s.notification("new-case", alice.email, kCase1);
     const ReceivedMail nc2 = s.notification("new-case", alice.email, kCase2);
 
-    // Signed for case 1 (its text quotes "Case: EMST-2028-0001").
+    // Signed for case 1 (its text quotes "Case: EMST-YYYY-0001").
     Reply r = s.reply(alice.header(), alice.fpr, nc1, "/reject not a security issue\n",
-                      Protection::PgpMimeSigned, "2028-03-06T08:20:00Z");
+                      Protection::PgpMimeSigned, test_iso(0, "08:20:00"));
     const std::string original = build_reply(s.env.people(), r);
     // Re-aimed at case 2, with a "protected" Subject naming case 2 outside the signature.
     Reply aim2;
@@ -606,7 +606,7 @@ TEST_CASE("an unsigned protected Subject cannot aim signed commands at another c
                                   kCase2 + "] new case\n"));
     attack = set_header(attack, "In-Reply-To", "<" + aim2.in_reply_to + ">");
     attack = set_header(attack, "References", "<" + aim2.in_reply_to + ">");
-    auto mails = s.process(attack, "2028-03-06T08:30:00Z");
+    auto mails = s.process(attack, test_iso(0, "08:30:00"));
     std::string t = s.refusal_to(mails, alice.email);
     CHECK(contains(t, std::string("does not name ") + kCase2));
     CHECK(state_of(s.show(kCase2)) == before2);

@@ -15,6 +15,7 @@
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
 #include "tests/support/signed_mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo;
 using namespace embargo::test;
@@ -22,10 +23,11 @@ using nlohmann::json;
 
 namespace {
 
-// The case's timeline lies after the test keys' creation (signatures made
-// with gpg --faked-system-time must not predate their key), and every run
-// gets its time from --now: nothing depends on when the test runs.
-constexpr const char* kCase = "EMST-2028-0001";
+// The case's timeline starts on day 0 of the test clock (test_clock.hpp):
+// after the back-dated test keys' creation (signatures made with gpg
+// --faked-system-time must not predate their key) and weeks before today,
+// and every run gets its time from --now: nothing depends on the date.
+const std::string kCase = test_case_id("EMST", 1);
 constexpr const char* kReportSubject = "Heap overflow in header parser";
 constexpr const char* kReportText =
     "SECRET-DETAIL: the header parser overflows its 8 KiB stack buffer when a\n"
@@ -224,7 +226,6 @@ TEST_CASE("a case from report to retrospective, by email") {
     const Person& alice = members[0];
     const std::string A = alice.email, B = members[1].email, C = members[2].email;
     // The test's clock must lie after the keys were made (see kCase).
-    REQUIRE(std::chrono::system_clock::now() < at("2028-03-06T00:00:00Z"));
 
     // Dave is on the Fix Team, not in the security team: the operator imported his key.
     Person dave = env.make_person("Dave Engineer", kDave);
@@ -236,10 +237,10 @@ TEST_CASE("a case from report to retrospective, by email") {
     report.from = "Eve Reporter <eve@example.net>";
     report.subject = kReportSubject;
     report.message_id = unique_message_id("report");
-    report.date = "Mon, 06 Mar 2028 07:59:00 +0000";
+    report.date = test_rfc5322(0, "07:59:00");
     report.body = kReportText;
-    env.deliver(report.str(), "2028-03-06T08:00:00Z");
-    env.run_once("2028-03-06T08:05:00Z");
+    env.deliver(report.str(), test_iso(0, "08:00:00"));
+    env.run_once(test_iso(0, "08:05:00"));
 
     auto mails = inbox.take(4);
     CHECK(kinds(mails) ==
@@ -257,51 +258,51 @@ TEST_CASE("a case from report to retrospective, by email") {
         CHECK(contains(o.inner_subject, kReportSubject));  // only inside the encryption
         CHECK(contains(o.text, "SECRET-DETAIL"));
         CHECK(contains(o.text, "Fix Lead:  " + A));
-        CHECK(contains(o.text, "2028-03-07T08:00:00Z"));  // organize due
+        CHECK(contains(o.text, test_iso(1, "08:00:00")));  // organize due
     }
-    json c = show(env, "2028-03-06T08:05:00Z");
+    json c = show(env, test_iso(0, "08:05:00"));
     CHECK(c["state"] == "triage");
     CHECK(c["lead"] == A);
     CHECK(c["reporters"] == json::array({kReporter}));
-    CHECK(c["received_at"] == "2028-03-06T08:00:00Z");
-    CHECK(milestone(c, "organize")["due"] == "2028-03-07T08:00:00Z");
-    CHECK(milestone(c, "fix")["due"] == "2028-03-13T08:00:00Z");
-    CHECK(milestone(c, "announce")["due"] == "2028-03-13T08:00:00Z");
-    CHECK(milestone(c, "release")["due"] == "2028-03-27T08:00:00Z");
+    CHECK(c["received_at"] == test_iso(0, "08:00:00"));
+    CHECK(milestone(c, "organize")["due"] == test_iso(1, "08:00:00"));
+    CHECK(milestone(c, "fix")["due"] == test_iso(7, "08:00:00"));
+    CHECK(milestone(c, "announce")["due"] == test_iso(7, "08:00:00"));
+    CHECK(milestone(c, "release")["due"] == test_iso(21, "08:00:00"));
     CHECK(milestone(c, "retrospective")["due"].is_null());
     const ReceivedMail new_case_to_alice = find_mail(mails, "new-case", A);
     const std::string new_case_text =
         open_notification(env.people(), new_case_to_alice, env.team_fpr()).text;
 
     // --- 1. After 09:00 UTC: the daily digest --------------------------------
-    env.run_once("2028-03-06T09:30:00Z");
+    env.run_once(test_iso(0, "09:30:00"));
     mails = inbox.take(3);
     CHECK(kinds(mails) == sorted({{"digest", A}, {"digest", B}, {"digest", C}}));
     opened = check_all(env, mails);
     for (const auto& o : opened) {
         CHECK(contains(o.text, kCase));
-        CHECK(contains(o.text, "organize due 2028-03-07T08:00:00Z"));
+        CHECK(contains(o.text, "organize due " + test_iso(1, "08:00:00")));
         CHECK(!contains(o.text, "SECRET-DETAIL"));
     }
     // Once a day only.
-    env.run_once("2028-03-06T11:00:00Z");
+    env.run_once(test_iso(0, "11:00:00"));
     CHECK(env.smtp().messages().size() == 7);
 
     // --- 2. 75% of the organize window: a reminder to the lead ---------------
-    env.run_once("2028-03-07T03:00:00Z");
+    env.run_once(test_iso(1, "03:00:00"));
     mails = inbox.take(1);
     CHECK(kinds(mails) == sorted({{"reminder", A}}));
     opened = check_all(env, mails);
     CHECK(contains(opened[0].text, "organize"));
-    CHECK(contains(opened[0].text, "2028-03-07T08:00:00Z"));
+    CHECK(contains(opened[0].text, test_iso(1, "08:00:00")));
 
     // --- 3. The lead forms the Fix Team, scores and scopes (PGP/MIME signed) --
     Reply r1 =
         reply_by(alice, new_case_to_alice, new_case_text,
                  std::string("/cc ") + kDave + "\n/cvss " + kCvss + "\n/affects 1.13.4 master\n",
-                 Protection::PgpMimeSigned, "2028-03-07T04:00:00Z", env.team_fpr());
-    env.deliver(build_reply(env.people(), r1), "2028-03-07T04:00:00Z");
-    env.run_once("2028-03-07T04:01:00Z");
+                 Protection::PgpMimeSigned, test_iso(1, "04:00:00"), env.team_fpr());
+    env.deliver(build_reply(env.people(), r1), test_iso(1, "04:00:00"));
+    env.run_once(test_iso(1, "04:01:00"));
     mails = inbox.take(2);
     CHECK(kinds(mails) == sorted({{"command-result", A}, {"relay", kDave}}));
     opened = check_all(env, mails);
@@ -316,13 +317,13 @@ TEST_CASE("a case from report to retrospective, by email") {
             open_notification(env.people(), find_mail(mails, "relay", kDave), env.team_fpr());
         CHECK(contains(relay.text, "/affects 1.13.4 master"));
     }
-    c = show(env, "2028-03-07T04:01:00Z");
+    c = show(env, test_iso(1, "04:01:00"));
     CHECK(c["state"] == "fixing");
     CHECK(c["fix_team"] == json::array({kDave}));
     CHECK(c["cvss"] == json({{"vector", kCvss}, {"score", 9.8}, {"severity", "critical"}}));
     CHECK(c["affects"] == json::array({"1.13.4", "master"}));
     CHECK(c["release_plan"] == "patch-release");
-    CHECK(milestone(c, "organize")["done"] == "2028-03-07T04:01:00Z");
+    CHECK(milestone(c, "organize")["done"] == test_iso(1, "04:01:00"));
     CHECK(milestone(c, "organize")["overdue"] == false);
     CHECK(count_events(c, "cc", A, alice.fpr) == 1);
     CHECK(count_events(c, "cvss", A, alice.fpr) == 1);
@@ -340,22 +341,22 @@ TEST_CASE("a case from report to retrospective, by email") {
     const ReceivedMail cr1 = find_mail(mails, "command-result", A);
     const std::string cr1_text = open_notification(env.people(), cr1, env.team_fpr()).text;
     Reply r2 = reply_by(alice, cr1, cr1_text, std::string("/fixed\n/pr ") + kPr + "\n",
-                        Protection::PgpMimeEncrypted, "2028-03-08T07:00:00Z", env.team_fpr());
-    env.deliver(build_reply(env.people(), r2), "2028-03-08T07:00:00Z");
-    env.run_once("2028-03-08T07:01:00Z");
+                        Protection::PgpMimeEncrypted, test_iso(2, "07:00:00"), env.team_fpr());
+    env.deliver(build_reply(env.people(), r2), test_iso(2, "07:00:00"));
+    env.run_once(test_iso(2, "07:01:00"));
     mails = inbox.take(2);
     CHECK(kinds(mails) == sorted({{"command-result", A}, {"relay", kDave}}));
     check_all(env, mails);
-    c = show(env, "2028-03-08T07:01:00Z");
+    c = show(env, test_iso(2, "07:01:00"));
     CHECK(c["state"] == "fixed");
-    CHECK(milestone(c, "fix")["done"] == "2028-03-08T07:01:00Z");
+    CHECK(milestone(c, "fix")["done"] == test_iso(2, "07:01:00"));
     CHECK(c["prs"] == json::array({kPr}));
     CHECK(count_events(c, "fixed", A, alice.fpr) == 1);
     CHECK(c["encrypted"] == false);  // the report was not
     CHECK(c["message_list"].back()["encrypted"] == true);
 
     // --- 5. The announcement slips: an escalation to everyone, and a digest --
-    env.run_once("2028-03-13T10:00:00Z");
+    env.run_once(test_iso(7, "10:00:00"));
     mails = inbox.take(7);
     CHECK(kinds(mails) == sorted({{"escalation", A},
                                   {"escalation", B},
@@ -369,9 +370,9 @@ TEST_CASE("a case from report to retrospective, by email") {
         auto o =
             open_notification(env.people(), find_mail(mails, "escalation", to), env.team_fpr());
         CHECK(contains(o.text, "announce"));
-        CHECK(contains(o.text, "2028-03-13T08:00:00Z"));
+        CHECK(contains(o.text, test_iso(7, "08:00:00")));
     }
-    c = show(env, "2028-03-13T10:00:00Z");
+    c = show(env, test_iso(7, "10:00:00"));
     CHECK(milestone(c, "announce")["overdue"] == true);
     CHECK(milestone(c, "fix")["overdue"] == false);
 
@@ -379,12 +380,13 @@ TEST_CASE("a case from report to retrospective, by email") {
     const ReceivedMail esc = find_mail(mails, "escalation", A);
     const std::string esc_text = open_notification(env.people(), esc, env.team_fpr()).text;
     Reply r3 = reply_by(alice, esc, esc_text,
-                        "/release-date 2028-03-16T14:00:00Z\n"
-                        "/mitigation Limit request header lines to 8 KiB in the listener "
-                        "configuration\n/announce\n",
-                        Protection::ClearSigned, "2028-03-13T12:00:00Z", env.team_fpr());
-    env.deliver(build_reply(env.people(), r3), "2028-03-13T12:00:00Z");
-    env.run_once("2028-03-13T12:01:00Z");
+                        "/release-date " + test_iso(10, "14:00:00") +
+                            "\n"
+                            "/mitigation Limit request header lines to 8 KiB in the listener "
+                            "configuration\n/announce\n",
+                        Protection::ClearSigned, test_iso(7, "12:00:00"), env.team_fpr());
+    env.deliver(build_reply(env.people(), r3), test_iso(7, "12:00:00"));
+    env.run_once(test_iso(7, "12:01:00"));
     mails = inbox.take(3);
     CHECK(kinds(mails) == sorted({{"command-result", A},
                                   {"relay", kDave},
@@ -393,7 +395,7 @@ TEST_CASE("a case from report to retrospective, by email") {
     {
         const auto& ann = find_mail(mails, "announcement", "users@lists.example.org");
         auto o = open_notification(env.people(), ann, env.team_fpr());
-        CHECK(contains(o.text, "2028-03-16T14:00:00Z"));
+        CHECK(contains(o.text, test_iso(10, "14:00:00")));
         CHECK(contains(o.text, "1.13.x"));
         CHECK(contains(o.text, "master"));
         CHECK(contains(o.text, "critical"));
@@ -401,10 +403,10 @@ TEST_CASE("a case from report to retrospective, by email") {
         CHECK(!contains(o.text, "header parser"));
         CHECK(!contains(ann.raw, "BEGIN PGP MESSAGE"));
     }
-    c = show(env, "2028-03-13T12:01:00Z");
+    c = show(env, test_iso(7, "12:01:00"));
     CHECK(c["state"] == "announced");
-    CHECK(c["release_date"] == "2028-03-16T14:00:00Z");
-    CHECK(milestone(c, "announce")["done"] == "2028-03-13T12:01:00Z");
+    CHECK(c["release_date"] == test_iso(10, "14:00:00"));
+    CHECK(milestone(c, "announce")["done"] == test_iso(7, "12:01:00"));
     CHECK(milestone(c, "announce")["overdue"] == false);
     CHECK(count_events(c, "announce", A, alice.fpr) == 1);
     CHECK(count_events(c, "mitigation", A, alice.fpr) == 1);
@@ -413,9 +415,9 @@ TEST_CASE("a case from report to retrospective, by email") {
     const ReceivedMail cr3 = find_mail(mails, "command-result", A);
     const std::string cr3_text = open_notification(env.people(), cr3, env.team_fpr()).text;
     Reply r4 = reply_by(alice, cr3, cr3_text, "/released 1.13.5\n/cve CVE-2026-12345\n",
-                        Protection::PgpMimeEncrypted, "2028-03-16T08:00:00Z", env.team_fpr());
-    env.deliver(build_reply(env.people(), r4), "2028-03-16T08:00:00Z");
-    env.run_once("2028-03-16T08:01:00Z");
+                        Protection::PgpMimeEncrypted, test_iso(10, "08:00:00"), env.team_fpr());
+    env.deliver(build_reply(env.people(), r4), test_iso(10, "08:00:00"));
+    env.run_once(test_iso(10, "08:01:00"));
     mails = inbox.take(4);
     CHECK(kinds(mails) == sorted({{"command-result", A},
                                   {"relay", kDave},
@@ -469,24 +471,24 @@ TEST_CASE("a case from report to retrospective, by email") {
         CHECK(contains(invalid.out, "descriptions"));
         CHECK(contains(invalid.out, "vulnerable"));
     }
-    c = show(env, "2028-03-16T08:01:00Z");
+    c = show(env, test_iso(10, "08:01:00"));
     CHECK(c["state"] == "released");
     CHECK(c["cve"] == "CVE-2026-12345");
     CHECK(c["released_versions"] == json::array({"1.13.5"}));
-    CHECK(milestone(c, "release")["done"] == "2028-03-16T08:01:00Z");
-    CHECK(milestone(c, "retrospective")["due"] == "2028-03-19T08:01:00Z");
+    CHECK(milestone(c, "release")["done"] == test_iso(10, "08:01:00"));
+    CHECK(milestone(c, "retrospective")["due"] == test_iso(13, "08:01:00"));
     CHECK(count_events(c, "released", A, alice.fpr) == 1);
     CHECK(count_events(c, "cve", A, alice.fpr) == 1);
 
     // --- 8. 75% of the retrospective window: reminder; and the day's digest --
-    env.run_once("2028-03-18T15:00:00Z");
+    env.run_once(test_iso(12, "15:00:00"));
     mails = inbox.take(4);
     CHECK(kinds(mails) == sorted({{"reminder", A}, {"digest", A}, {"digest", B}, {"digest", C}}));
     opened = check_all(env, mails);
     {
         auto rem = open_notification(env.people(), find_mail(mails, "reminder", A), env.team_fpr());
         CHECK(contains(rem.text, "retrospective"));
-        CHECK(contains(rem.text, "2028-03-19T08:01:00Z"));
+        CHECK(contains(rem.text, test_iso(13, "08:01:00")));
     }
 
     // --- 9. The retrospective closes the case (PGP/MIME signed) --------------
@@ -494,9 +496,9 @@ TEST_CASE("a case from report to retrospective, by email") {
     const std::string rem_text = open_notification(env.people(), rem, env.team_fpr()).text;
     Reply r5 = reply_by(alice, rem, rem_text,
                         "/retrospective Header limits need a fuzz target of their own\n",
-                        Protection::PgpMimeSigned, "2028-03-18T16:00:00Z", env.team_fpr());
-    env.deliver(build_reply(env.people(), r5), "2028-03-18T16:00:00Z");
-    env.run_once("2028-03-18T16:01:00Z");
+                        Protection::PgpMimeSigned, test_iso(12, "16:00:00"), env.team_fpr());
+    env.deliver(build_reply(env.people(), r5), test_iso(12, "16:00:00"));
+    env.run_once(test_iso(12, "16:01:00"));
     mails = inbox.take(7);
     CHECK(kinds(mails) == sorted({{"command-result", A},
                                   {"relay", kDave},
@@ -513,12 +515,12 @@ TEST_CASE("a case from report to retrospective, by email") {
         CHECK(contains(o.text, "CVE-2026-12345"));
         CHECK(contains(o.text, kPr));
         CHECK(contains(o.text, "organize"));
-        CHECK(contains(o.text, "2028-03-07T04:01:00Z"));  // organize done
+        CHECK(contains(o.text, test_iso(1, "04:01:00")));  // organize done
         CHECK(!contains(o.text, kReporter));
     }
-    c = show(env, "2028-03-18T16:01:00Z");
+    c = show(env, test_iso(12, "16:01:00"));
     CHECK(c["state"] == "closed");
-    CHECK(milestone(c, "retrospective")["done"] == "2028-03-18T16:01:00Z");
+    CHECK(milestone(c, "retrospective")["done"] == test_iso(12, "16:01:00"));
     for (const auto& m : c["milestones"]) CHECK(m["overdue"] == false);
     CHECK(count_events(c, "retrospective", A, alice.fpr) == 1);
     CHECK(c["messages"] == 6);
@@ -526,7 +528,7 @@ TEST_CASE("a case from report to retrospective, by email") {
     CHECK(c["flags"].empty());
 
     // A closed case gets no more reminders or digests, and the log is intact.
-    env.run_once("2028-03-25T10:00:00Z");
+    env.run_once(test_iso(19, "10:00:00"));
     CHECK(env.smtp().messages().size() == 37);
     CHECK(env.cases().empty());
     auto audit = env.ctl({"audit"});

@@ -3,8 +3,11 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <sstream>
 #include <stdexcept>
+
+#include "tests/support/test_clock.hpp"
 
 namespace embargo::test {
 
@@ -37,8 +40,14 @@ RunResult GpgHome::gpg(const std::vector<std::string>& args, const std::string& 
 }
 
 std::string GpgHome::make_key(const std::string& uid) {
-    RunResult r = gpg({"--status-fd", "1", "--passphrase", "", "--quick-gen-key", uid,
-                       "future-default", "default", "never"});
+    // Back-dated, so that tests may sign at any time of their timeline
+    // (test_clock.hpp) without it predating the key; the clock runs on from
+    // there (no "!"), and the key never expires.
+    const auto created =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - kKeyBackdate;
+    RunResult r = gpg({"--status-fd", "1", "--faked-system-time",
+                       std::to_string(created.time_since_epoch().count()), "--passphrase", "",
+                       "--quick-gen-key", uid, "future-default", "default", "never"});
     std::istringstream in(r.out);
     std::string line;
     while (std::getline(in, line)) {
