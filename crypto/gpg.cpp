@@ -2,6 +2,9 @@
 // context pointed at the configured homedir and is driven by our own poll()
 // loop (GPGME's external event loop interface) so it can be cancelled at a
 // deadline; output goes to callback sinks that refuse to grow past a cap.
+// Every gpg process costs a fork+exec and a key-ring read, so none is run
+// that the operation does not need: the home is GPGME's process default
+// (no `gpg --version` per context) and key look-ups are cached (KeyCache).
 #include "crypto/gpg.hpp"
 
 #include <gpgme.h>
@@ -11,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -250,9 +254,53 @@ bool is_fingerprint(std::string_view s) {
 
 namespace {
 
+// The home made GPGME's default by the first Gpg of the process (set once,
+// before any context exists for it; never changed after).
+std::mutex g_home_mutex;
+std::string g_default_home;
+
+bool is_default_home(const std::string& homedir) {
+    std::lock_guard<std::mutex> lock(g_home_mutex);
+    return !g_default_home.empty() && g_default_home == homedir;
+}
+
+KeyPtr share(gpgme_key_t k) {
+    if (k) gpgme_key_ref(k);
+    return KeyPtr(k);
+}
+
+}  // namespace
+
+// Key look-ups of one Gpg, shared by the threads using it. A look-up started
+// before forget() is not stored after it (generation), so a key replaced in
+// the meantime is never served stale.
+struct KeyCache {
+    std::mutex mutex;
+    unsigned long generation = 0;
+    std::map<std::string, KeyPtr> keys;                             // "S:"/"P:" + fpr; null: none
+    std::map<std::string, std::optional<std::string>> primaries;    // (sub)key fpr -> primary
+    std::map<std::string, std::optional<KeyInfo>> encryption_keys;  // email -> key
+
+    void forget() {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++generation;
+        keys.clear();
+        primaries.clear();
+        encryption_keys.clear();
+    }
+    unsigned long current() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return generation;
+    }
+};
+
+namespace {
+
 struct Env {
     std::string homedir;
     std::chrono::milliseconds timeout;
+    KeyCache* cache = nullptr;
+    bool default_home = is_default_home(homedir);
 
     CtxPtr context(bool armor) const {
         gpgme_ctx_t c = nullptr;
@@ -260,7 +308,9 @@ struct Env {
         if (e) throw GpgError("gpgme: cannot create a context: " + err_text(e));
         CtxPtr ctx(c);
         e = gpgme_set_protocol(c, GPGME_PROTOCOL_OpenPGP);
-        if (!e) e = gpgme_ctx_set_engine_info(c, GPGME_PROTOCOL_OpenPGP, nullptr, homedir.c_str());
+        // Setting the home on a context makes GPGME run `gpg --version` again.
+        if (!e && !default_home)
+            e = gpgme_ctx_set_engine_info(c, GPGME_PROTOCOL_OpenPGP, nullptr, homedir.c_str());
         if (e)
             throw GpgError("gpgme: cannot use the GnuPG home " + homedir + ": " + err_text(e) +
                            " (check [gpg] homedir and that gpg is installed)");
@@ -281,6 +331,23 @@ struct Env {
     // The key whose primary fingerprint is exactly `fpr` (secret: with its secret part).
     KeyPtr primary_key(const std::string& fpr, bool secret) const {
         if (!is_fingerprint(fpr)) return nullptr;
+        const std::string id = (secret ? "S:" : "P:") + upper(fpr);
+        unsigned long gen = 0;
+        if (cache) {
+            std::lock_guard<std::mutex> lock(cache->mutex);
+            auto it = cache->keys.find(id);
+            if (it != cache->keys.end()) return share(it->second.get());
+            gen = cache->generation;
+        }
+        KeyPtr key = lookup_primary_key(fpr, secret);
+        if (cache) {
+            std::lock_guard<std::mutex> lock(cache->mutex);
+            if (cache->generation == gen) cache->keys.emplace(id, share(key.get()));
+        }
+        return key;
+    }
+
+    KeyPtr lookup_primary_key(const std::string& fpr, bool secret) const {
         CtxPtr ctx = context(false);
         if (!secret)
             gpgme_set_keylist_mode(ctx.get(),
@@ -295,6 +362,23 @@ struct Env {
     // The primary fingerprint of the key owning the (sub)key `fpr`, exactly.
     std::optional<std::string> primary_of(const std::string& fpr) const {
         if (!is_fingerprint(fpr)) return std::nullopt;
+        const std::string id = upper(fpr);
+        unsigned long gen = 0;
+        if (cache) {
+            std::lock_guard<std::mutex> lock(cache->mutex);
+            auto it = cache->primaries.find(id);
+            if (it != cache->primaries.end()) return it->second;
+            gen = cache->generation;
+        }
+        std::optional<std::string> primary = lookup_primary_of(fpr);
+        if (cache) {
+            std::lock_guard<std::mutex> lock(cache->mutex);
+            if (cache->generation == gen) cache->primaries.emplace(id, primary);
+        }
+        return primary;
+    }
+
+    std::optional<std::string> lookup_primary_of(const std::string& fpr) const {
         CtxPtr ctx = context(false);
         gpgme_key_t k = nullptr;
         gpgme_error_t e = gpgme_get_key(ctx.get(), upper(fpr).c_str(), &k, 0);
@@ -444,12 +528,29 @@ void init_gpgme() {
 }  // namespace
 
 Gpg::Gpg(std::string homedir, GpgOptions options)
-    : homedir_(std::move(homedir)), options_(options) {
+    : homedir_(std::move(homedir)), options_(options), cache_(std::make_unique<KeyCache>()) {
     init_gpgme();
     struct stat st {};
     if (homedir_.empty() || ::stat(homedir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw GpgError("GnuPG home '" + homedir_ +
                        "' is not a directory: create it (mode 0700) or fix [gpg] homedir");
+    std::lock_guard<std::mutex> lock(g_home_mutex);
+    if (g_default_home.empty()) {
+        // Once per process: GPGME checks the engine here, not per context.
+        gpgme_error_t e = gpgme_set_engine_info(GPGME_PROTOCOL_OpenPGP, nullptr, homedir_.c_str());
+        if (e)
+            throw GpgError("gpgme: cannot use the GnuPG home " + homedir_ + ": " + err_text(e) +
+                           " (check [gpg] homedir and that gpg is installed)");
+        g_default_home = homedir_;
+    }
+}
+
+Gpg::~Gpg() = default;
+Gpg::Gpg(Gpg&&) noexcept = default;
+Gpg& Gpg::operator=(Gpg&&) noexcept = default;
+
+void Gpg::forget_keys() {
+    cache_->forget();
 }
 
 namespace {
@@ -539,7 +640,7 @@ DecryptResult decrypt_once(const Env& env, const GpgOptions& options, std::strin
 }  // namespace
 
 DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
-    Env env{homedir_, options_.timeout};
+    Env env{homedir_, options_.timeout, cache_.get()};
     if (ciphertext.empty()) {
         DecryptResult r;
         r.error = "no OpenPGP data";
@@ -563,7 +664,7 @@ DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
 }
 
 SignatureInfo Gpg::verify_detached(std::string_view signed_data, std::string_view signature) {
-    Env env{homedir_, options_.timeout};
+    Env env{homedir_, options_.timeout, cache_.get()};
     if (signature.empty()) {
         SignatureInfo info;
         info.status = SignatureInfo::Status::Invalid;
@@ -575,7 +676,7 @@ SignatureInfo Gpg::verify_detached(std::string_view signed_data, std::string_vie
 }
 
 SignatureInfo Gpg::verify_cleartext(std::string_view text, std::string* signed_text) {
-    Env env{homedir_, options_.timeout};
+    Env env{homedir_, options_.timeout, cache_.get()};
     if (signed_text) signed_text->clear();
     if (text.empty()) {
         SignatureInfo info;
@@ -592,7 +693,7 @@ SignatureInfo Gpg::verify_cleartext(std::string_view text, std::string* signed_t
 std::string Gpg::encrypt_sign(std::string_view plaintext,
                               const std::vector<std::string>& recipient_fprs,
                               const std::string& signer_fpr) {
-    Env env{homedir_, options_.timeout};
+    Env env{homedir_, options_.timeout, cache_.get()};
     if (recipient_fprs.empty()) throw GpgError("gpg encrypt: no recipient fingerprint given");
     Input in(plaintext);
     Sink out(options_.max_output_bytes + 4 * plaintext.size());
@@ -643,7 +744,7 @@ std::string Gpg::encrypt_sign(std::string_view plaintext,
 }
 
 std::string Gpg::sign_detached(std::string_view data, const std::string& signer_fpr) {
-    Env env{homedir_, options_.timeout};
+    Env env{homedir_, options_.timeout, cache_.get()};
     Input in(data);
     Sink out(1024 * 1024);
     CtxPtr ctx = env.context(true);
@@ -672,7 +773,7 @@ std::string Gpg::sign_detached(std::string_view data, const std::string& signer_
 
 ImportResult Gpg::import_public_keys(std::string_view keydata, std::size_t max_keys,
                                      std::size_t max_bytes) {
-    Env env{homedir_, options_.timeout};
+    Env env{homedir_, options_.timeout, cache_.get()};
     ImportResult result;
     openpgp::KeyLimits limits;
     limits.max_keys = max_keys;
@@ -691,6 +792,7 @@ ImportResult Gpg::import_public_keys(std::string_view keydata, std::size_t max_k
     CtxPtr ctx = env.context(false);
     Loop loop(ctx.get());
     Outcome o = loop.run(gpgme_op_import_start(ctx.get(), in.get()), options_.timeout);
+    cache_->forget();  // whatever gpg took in changes what look-ups find
     if (o.timed_out) {
         result.refused.push_back("gpg did not finish importing within " +
                                  seconds_text(options_.timeout) + "; cancelled");
@@ -757,23 +859,8 @@ KeyInfo to_info(gpgme_key_t key) {
     return info;
 }
 
-}  // namespace
-
-std::optional<KeyInfo> Gpg::key(const std::string& fpr, bool secret) {
-    Env env{homedir_, options_.timeout};
-    KeyPtr k = env.primary_key(fpr, secret);
-    if (!k) return std::nullopt;
-    return to_info(k.get());
-}
-
-std::optional<KeyInfo> Gpg::encryption_key_for(const std::string& email) {
-    Env env{homedir_, options_.timeout};
-    std::string want = lower(email);
-    if (want.empty() || want.size() > 254 || want.find('@') == std::string::npos)
-        return std::nullopt;
-    for (char c : want)
-        if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == 0x7F)
-            return std::nullopt;
+// The newest usable encryption key with a user id of exactly `want`.
+std::optional<KeyInfo> lookup_encryption_key(const Env& env, const std::string& want) {
     CtxPtr ctx = env.context(false);
     gpgme_error_t e = gpgme_op_keylist_start(ctx.get(), ("<" + want + ">").c_str(), 0);
     if (e) throw GpgError("gpg key listing failed: " + err_text(e) + "; " + env.what_to_check());
@@ -796,6 +883,35 @@ std::optional<KeyInfo> Gpg::encryption_key_for(const std::string& email) {
     gpgme_op_keylist_end(ctx.get());
     if (!best) return std::nullopt;
     return to_info(best.get());
+}
+
+}  // namespace
+
+std::optional<KeyInfo> Gpg::key(const std::string& fpr, bool secret) {
+    Env env{homedir_, options_.timeout, cache_.get()};
+    KeyPtr k = env.primary_key(fpr, secret);
+    if (!k) return std::nullopt;
+    return to_info(k.get());
+}
+
+std::optional<KeyInfo> Gpg::encryption_key_for(const std::string& email) {
+    Env env{homedir_, options_.timeout, cache_.get()};
+    std::string want = lower(email);
+    if (want.empty() || want.size() > 254 || want.find('@') == std::string::npos)
+        return std::nullopt;
+    for (char c : want)
+        if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == 0x7F)
+            return std::nullopt;
+    const unsigned long gen = cache_->current();
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        auto it = cache_->encryption_keys.find(want);
+        if (it != cache_->encryption_keys.end()) return it->second;
+    }
+    std::optional<KeyInfo> found = lookup_encryption_key(env, want);
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    if (cache_->generation == gen) cache_->encryption_keys.emplace(want, found);
+    return found;
 }
 
 }  // namespace embargo::crypto

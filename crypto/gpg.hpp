@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -80,11 +81,25 @@ struct GpgOptions {
     std::size_t max_subkeys_per_key = 50;
 };
 
+struct KeyCache;
+
 class Gpg {
   public:
     // Checks the GPGME and gpg versions once per process and that `homedir`
-    // is a directory; every context is pointed at it.
+    // is a directory. The first Gpg of a process makes `homedir` GPGME's
+    // default home, so contexts for it need no engine set-up (which runs
+    // `gpg --version`); a Gpg for another home sets it per context.
     explicit Gpg(std::string homedir, GpgOptions options = {});
+    ~Gpg();
+    Gpg(Gpg&&) noexcept;
+    Gpg& operator=(Gpg&&) noexcept;
+
+    // Key look-ups (by fingerprint, by email, signer of a signature) are
+    // remembered until this is called or keys are imported through this
+    // object: call it once per cycle and on reload, so keys changed by other
+    // processes (embargoctl, gpg) are seen at the next cycle. Safe to call
+    // while other threads use this object.
+    void forget_keys();
 
     const std::string& homedir() const { return homedir_; }
 
@@ -130,6 +145,7 @@ class Gpg {
     std::string homedir_;
     GpgOptions options_;
     std::string last_micalg_;
+    std::unique_ptr<KeyCache> cache_;
 };
 
 // 40 (v4) or 64 (v5) hex digits, either case.

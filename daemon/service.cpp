@@ -62,6 +62,7 @@ void Service::reload(Config cfg) {
     auto imap = std::make_unique<imap::Client>(imap_settings(cfg));
     auto smtp = std::make_unique<smtp::Client>(smtp_settings(cfg));
     cfg_ = std::move(cfg);
+    if (gpg_) gpg_->forget_keys();  // a reload is also how an operator says "keys changed"
     intake_->set_config(cfg_);
     notifier_->set_config(cfg_);
     imap_ = std::move(imap);
@@ -95,6 +96,9 @@ CycleResult Service::cycle(const std::atomic<bool>& stop) {
 
 void Service::run_cycle(CycleResult& r, const std::atomic<bool>& stop) {
     auto clock = [this] { return now(); };
+    // Key look-ups are cached for one cycle: keys imported or changed by
+    // embargoctl or gpg meanwhile are seen from the next cycle on.
+    if (gpg_) gpg_->forget_keys();
     try {
         r.poll = poll_mailbox(*imap_, *intake_, db_, cfg_, clock, stop);
     } catch (const imap::ImapError& e) {

@@ -1,0 +1,98 @@
+// How many gpg processes one report costs (issue 13). Every gpg run is a
+// fork+exec and a key-ring read; embargod used to run ~30 per report (a
+// `gpg --version` per context, key look-ups per notification). The real
+// embargod runs under strace, which counts every exec of gpg, while it files
+// plain and encrypted reports and sends each member a signed and encrypted
+// notice: what one report needs is one gpg run per encrypted notice, one
+// decryption per encrypted report and one key look-up per new reporter.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "tests/support/daemon_env.hpp"
+#include "tests/support/mail.hpp"
+#include "tests/support/tempdir.hpp"
+
+using namespace embargo::test;
+
+namespace {
+
+struct GpgRuns {
+    int total = 0;    // execs of gpg itself (not gpg-agent, gpgconf, ...)
+    int version = 0;  // of them, `gpg --version`
+};
+
+GpgRuns count_gpg_execs(const std::string& trace) {
+    GpgRuns runs;
+    std::istringstream in(read_file(trace));
+    for (std::string line; std::getline(in, line);) {
+        auto at = line.find("execve(\"");
+        if (at == std::string::npos || line.find("ENOENT") != std::string::npos) continue;
+        auto path_end = line.find('"', at + 8);
+        std::string path = line.substr(at + 8, path_end - at - 8);
+        if (path != "gpg" && !(path.size() > 4 && path.compare(path.size() - 4, 4, "/gpg") == 0))
+            continue;
+        ++runs.total;
+        if (line.find("\"--version\"") != std::string::npos) ++runs.version;
+    }
+    return runs;
+}
+
+Mail plain_report(int i) {
+    static const char* words[] = {"parser",  "overflow", "header", "token",  "cookie",
+                                  "session", "upload",   "render", "socket", "index"};
+    Mail m;
+    m.from = "Reporter " + std::to_string(i) + " <r" + std::to_string(i) + "@reporters.test>";
+    m.subject = std::string("Problem with ") + words[i % 10] + " number " + std::to_string(i);
+    m.message_id = unique_message_id("count");
+    m.body = "The " + std::string(words[(i * 3) % 10]) + " " + words[(i * 7 + 1) % 10] +
+             " misbehaves when given input " + std::to_string(i * 7919) + ".\n";
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("one report costs only the gpg runs its mail needs") {
+    const int plain = 5;
+    const int encrypted = 2;
+    const int reports = plain + encrypted;
+    DaemonEnv env;
+    for (int i = 0; i < plain; ++i) env.deliver(plain_report(i).str());
+    for (int i = 0; i < encrypted; ++i) {
+        Mail m = plain_report(100 + i);
+        m.body = env.people().encrypt(m.body, env.team_fpr());
+        env.deliver(m.str());
+    }
+    // The agent runs before the trace: strace then ends with embargod.
+    REQUIRE(
+        run({"gpgconf", "--homedir", env.team_home().path(), "--launch", "gpg-agent"}).exit_code ==
+        0);
+
+    const std::string trace = env.dir() + "/trace";
+    auto r = run({"strace", "-f", "-qq", "-e", "trace=execve", "-o", trace,
+                  built_binary("embargod"), "--config", env.config_path(), "--once"},
+                 // LeakSanitizer stops the world with ptrace, which fails under strace.
+                 {{"ASAN_OPTIONS", "detect_leaks=0"}});
+    INFO("embargod stderr:\n" << r.err);
+    REQUIRE(r.exit_code == 0);
+
+    // The work was done: every report filed, every member told, encrypted.
+    REQUIRE(env.cases().size() == static_cast<std::size_t>(reports));
+    REQUIRE(env.smtp().wait_for(4 * reports, std::chrono::seconds(20)));
+    int encrypted_notices = 0;
+    for (const auto& m : env.smtp().messages())
+        if (m.header("X-Embargo-Kind") == "new-case" &&
+            m.header("Content-Type").find("multipart/encrypted") != std::string::npos)
+            ++encrypted_notices;
+    CHECK(encrypted_notices == 3 * reports);
+
+    GpgRuns runs = count_gpg_execs(trace);
+    INFO("gpg runs: " << runs.total << " (" << runs.version << " of them gpg --version) for "
+                      << reports << " reports");
+    // Needed per report: 3 encrypted notices, a key look-up for the new
+    // reporter (its ack goes out content-free in the clear), and for an
+    // encrypted report its decryption; plus a few per process (engine check,
+    // team and member keys). The old code ran ~30 per report.
+    CHECK(runs.version <= 2);
+    CHECK(runs.total <= 4 * plain + 5 * encrypted + 12);
+}
