@@ -18,6 +18,7 @@
 #include <SQLiteCpp/Database.h>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <regex>
@@ -187,7 +188,22 @@ class LiveDaemon {
     // Exit code once it has exited within `timeout`; nullopt while it runs.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
         eventually([&] { return !running(); }, timeout);
-        if (running()) return std::nullopt;
+        if (running()) {
+            // A daemon that does not stop is a bug to find: show where it is.
+            std::string cmd = "gdb -q -batch -p " + std::to_string(pid_) +
+                              " -ex 'thread apply all bt' 2>&1";
+            std::string stacks;
+            if (FILE* p = ::popen(cmd.c_str(), "r")) {
+                char buf[4096];
+                for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) stacks.append(buf, n);
+                ::pclose(p);
+            }
+            WARN("embargod (pid " << pid_ << ") still running after " << timeout.count()
+                                  << " ms; its threads:\n"
+                                  << stacks << "\nits log:\n"
+                                  << log());
+            return std::nullopt;
+        }
         return exit_code_;
     }
 
