@@ -9,7 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libboost-program-options-dev catch2 libsystemd-dev
   nlohmann-json3-dev libssl-dev
   gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd time mutt
-  dpkg-dev strace groff-base man-db
+  dpkg-dev strace gdb groff-base man-db
   python3-cvelib
   debootstrap systemd-container
 )

@@ -16,11 +16,14 @@
 #include <unistd.h>
 
 #include <SQLiteCpp/Database.h>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -57,7 +60,10 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
 }
 
 // The receiving end of sd_notify(): an AF_UNIX datagram socket, as systemd
-// binds it. Every datagram is split into its "KEY=value" lines.
+// binds it. Every datagram is split into its "KEY=value" lines. Like
+// systemd, it reads all the time (a thread): sd_notify() blocks once ten
+// datagrams are queued unread, so a socket read only while a test waits on
+// it left embargod stuck in sd_notify("STOPPING=1") after SIGTERM.
 class NotifySocket {
   public:
     explicit NotifySocket(std::string path) : path_(std::move(path)) {
@@ -68,8 +74,11 @@ class NotifySocket {
         REQUIRE(path_.size() < sizeof addr.sun_path);
         std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
         REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        reader_ = std::thread([this] { read_all(); });
     }
     ~NotifySocket() {
+        stop_ = true;
+        reader_.join();
         ::close(fd_);
         ::unlink(path_.c_str());
     }
@@ -77,21 +86,14 @@ class NotifySocket {
     NotifySocket& operator=(const NotifySocket&) = delete;
     const std::string& path() const { return path_; }
 
-    // Reads datagrams until pred(lines so far) holds or the timeout passes.
+    // Waits until pred(lines so far) holds or the timeout passes.
     bool wait_for(const std::function<bool(const std::vector<std::string>&)>& pred,
                   std::chrono::milliseconds timeout) {
-        auto deadline = Clock::now() + timeout;
-        for (;;) {
-            drain(0ms);
-            if (pred(lines_)) return true;
-            auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left <= 0ms) return false;
-            drain(std::min(left, std::chrono::milliseconds(200)));
-        }
+        std::unique_lock<std::mutex> lock(mutex_);
+        return arrived_.wait_for(lock, timeout, [&] { return pred(lines_); });
     }
     std::size_t count(const std::string& prefix) {
-        drain(0ms);
+        std::lock_guard<std::mutex> lock(mutex_);
         return count_in(lines_, prefix);
     }
     static std::size_t count_in(const std::vector<std::string>& lines, const std::string& prefix) {
@@ -100,28 +102,35 @@ class NotifySocket {
             if (l.rfind(prefix, 0) == 0) ++n;
         return n;
     }
-    const std::vector<std::string>& lines() {
-        drain(0ms);
+    std::vector<std::string> lines() {
+        std::lock_guard<std::mutex> lock(mutex_);
         return lines_;
     }
 
   private:
-    void drain(std::chrono::milliseconds wait) {
-        pollfd p{fd_, POLLIN, 0};
-        int timeout = static_cast<int>(wait.count());
-        while (::poll(&p, 1, timeout) > 0) {
+    void read_all() {
+        while (!stop_) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
             char buf[4096];
             ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) break;
+            if (n <= 0) continue;
             std::istringstream in(std::string(buf, static_cast<std::size_t>(n)));
-            for (std::string l; std::getline(in, l);)
-                if (!l.empty()) lines_.push_back(l);
-            timeout = 0;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                for (std::string l; std::getline(in, l);)
+                    if (!l.empty()) lines_.push_back(l);
+            }
+            arrived_.notify_all();
         }
     }
     std::string path_;
     int fd_ = -1;
+    std::mutex mutex_;
+    std::condition_variable arrived_;
     std::vector<std::string> lines_;
+    std::atomic<bool> stop_{false};
+    std::thread reader_;
 };
 
 // A running embargod (not --once), started the way systemd starts a
@@ -189,9 +198,10 @@ class LiveDaemon {
     std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
         eventually([&] { return !running(); }, timeout);
         if (running()) {
-            // A daemon that does not stop is a bug to find: show where it is.
-            std::string cmd = "gdb -q -batch -p " + std::to_string(pid_) +
-                              " -ex 'thread apply all bt' 2>&1";
+            // A daemon that does not stop is a bug to find: show where it is
+            // (gdb from scripts/install-deps.sh; without it only the log).
+            std::string cmd =
+                "gdb -q -batch -p " + std::to_string(pid_) + " -ex 'thread apply all bt' 2>&1";
             std::string stacks;
             if (FILE* p = ::popen(cmd.c_str(), "r")) {
                 char buf[4096];
