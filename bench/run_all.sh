@@ -30,30 +30,8 @@ bench_setup all
 
 # --- idle CPU: loop mode on the still empty mailbox ----------------------------
 eb_step "idle: embargod polling an empty mailbox every second for ${IDLE} s"
-EB_POLL=1 EB_DB=$W/idle.db
-embargo_config "$W/idle.conf"
-setsid "$EMBARGOD" --config "$W/idle.conf" --log-level debug </dev/null 2>"$W/idle.log" &
-idle_pid=$!
-eb_on_exit "eb_kill_group $idle_pid TERM"
-# cpu_ticks: utime + stime of the daemon (fields 14 and 15 of /proc/PID/stat,
-# counted after the ")" that ends the command name), and the same plus
-# cutime + cstime (16, 17: the gpg processes it ran and waited for).
-cpu_ticks() { sed 's/^.*) //' "/proc/$idle_pid/stat" | awk '{ print $12 + $13, $12 + $13 + $14 + $15 }'; }
-sleep 2 # past start-up (configuration, database, first poll)
-kill -0 "$idle_pid" 2>/dev/null || { eb_tail "$W/idle.log"; eb_die "embargod (loop mode) exited"; }
-t0=$(eb_now)
-read -r c0 k0 <<<"$(cpu_ticks)"
-sleep "$IDLE"
-read -r c1 k1 <<<"$(cpu_ticks)"
-idle_wall=$(eb_elapsed3 "$t0")
-idle_rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$idle_pid/status")
-eb_kill_group "$idle_pid" TERM
-wait "$idle_pid" 2>/dev/null || true
-hz=$(getconf CLK_TCK)
-idle_cpu_s=$(awk -v d="$((c1 - c0))" -v hz="$hz" 'BEGIN { printf "%.2f", d / hz }')
-pct() { awk -v d="$1" -v hz="$hz" -v w="$idle_wall" 'BEGIN { printf "%.2f", 100 * d / hz / w }'; }
-idle_pct=$(pct $((c1 - c0)))
-idle_pct_children=$(pct $((k1 - k0)))
+bench_idle "$IDLE"
+idle_pct=$IDLE_PCT idle_pct_children=$IDLE_PCT_CHILDREN idle_cpu_s=$IDLE_CPU_S idle_rss=$IDLE_RSS
 
 # --- the messages ------------------------------------------------------------------
 eb_step "generating $NP plain and $NG PGP/MIME reports"

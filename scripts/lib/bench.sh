@@ -112,15 +112,17 @@ PY
     eb_die "could not generate the $kind reports"
 }
 
-# bench_measure OUT CMD...: runs CMD under GNU time; sets BENCH_WALL (s),
-# BENCH_CPU (user+sys s), BENCH_RSS_MB (peak RSS of CMD and the children it
-# waited for) and BENCH_RC. CMD's stderr goes to OUT.log, time's report to OUT.time.
+# bench_measure OUT CMD...: runs CMD under scripts/lib/rusage.py; sets
+# BENCH_WALL (s), BENCH_CPU (user+sys s of CMD and of every process under
+# it, also the gpg processes GPGME re-parents, which GNU time misses),
+# BENCH_RSS_MB (peak RSS of the largest of them) and BENCH_RC. CMD's stderr
+# goes to OUT.log, the report to OUT.time.
 bench_measure() {
   local out=$1 start
   shift
   start=$(eb_now)
   BENCH_RC=0
-  /usr/bin/time -v -o "$out.time" "$@" >"$out.out" 2>"$out.log" || BENCH_RC=$?
+  /usr/bin/python3 "$EB_ROOT/scripts/lib/rusage.py" "$out.time" "$@" >"$out.out" 2>"$out.log" || BENCH_RC=$?
   BENCH_WALL=$(eb_elapsed3 "$start")
   BENCH_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$out.time")
   BENCH_RSS_MB=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out.time")
@@ -185,4 +187,37 @@ import json, sys
 cs = json.load(sys.stdin)
 ok = sum(1 for c in cs if c["encrypted"] and "undecryptable" not in c["flags"])
 print(len(cs), ok)'
+}
+
+# bench_idle SECONDS: embargod in loop mode (poll_interval = 1 s) on the
+# installation of bench_setup, with the mailbox as it is (call it before
+# delivering mail), for SECONDS after a 2 s start. Sets IDLE_WALL, IDLE_CPU_S
+# (the daemon's own CPU), IDLE_PCT, IDLE_PCT_CHILDREN (with the gpg processes
+# it ran and waited for) and IDLE_RSS (peak, MB).
+bench_idle() {
+  local secs=$1 pid c0 k0 c1 k1 t0 hz
+  local keep_poll=${EB_POLL-} keep_db=$EB_DB
+  EB_POLL=1 EB_DB=$W/idle.db
+  embargo_config "$W/idle.conf"
+  EB_POLL=$keep_poll EB_DB=$keep_db
+  setsid "$EMBARGOD" --config "$W/idle.conf" --log-level debug </dev/null 2>"$W/idle.log" &
+  pid=$!
+  eb_on_exit "eb_kill_group $pid TERM"
+  # utime + stime of the daemon (fields 14 and 15 of /proc/PID/stat, counted
+  # after the ")" that ends the command name), and the same plus cutime +
+  # cstime (16, 17: the gpg processes it ran and waited for).
+  sleep 2 # past start-up (configuration, database, first poll)
+  kill -0 "$pid" 2>/dev/null || { eb_tail "$W/idle.log"; eb_die "embargod (loop mode) exited"; }
+  t0=$(eb_now)
+  read -r c0 k0 <<<"$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13, $12 + $13 + $14 + $15 }')"
+  sleep "$secs"
+  read -r c1 k1 <<<"$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13, $12 + $13 + $14 + $15 }')"
+  IDLE_WALL=$(eb_elapsed3 "$t0")
+  IDLE_RSS=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+  eb_kill_group "$pid" TERM
+  wait "$pid" 2>/dev/null || true
+  hz=$(getconf CLK_TCK)
+  IDLE_CPU_S=$(awk -v d="$((c1 - c0))" -v hz="$hz" 'BEGIN { printf "%.2f", d / hz }')
+  IDLE_PCT=$(awk -v d="$((c1 - c0))" -v hz="$hz" -v w="$IDLE_WALL" 'BEGIN { printf "%.2f", 100 * d / hz / w }')
+  IDLE_PCT_CHILDREN=$(awk -v d="$((k1 - k0))" -v hz="$hz" -v w="$IDLE_WALL" 'BEGIN { printf "%.2f", 100 * d / hz / w }')
 }

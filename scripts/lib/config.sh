@@ -10,6 +10,7 @@
 #          EB_POLL     poll_interval (default 60)
 #          EB_DIGEST   digest_time (default 09:00; empty disables the digest)
 #          EB_SMTP_URL (default SINK_URL)
+#          EB_WORKERS  [daemon] workers (unset or empty: the key is left out)
 
 embargo_config() {
   local file=$1 m a
@@ -52,6 +53,7 @@ digest_time = ${EB_DIGEST-09:00}
 [storage]
 database = $EB_DB
 EOF
+    if [ -n "${EB_WORKERS:-}" ]; then printf '\n[daemon]\nworkers = %s\n' "$EB_WORKERS"; fi
   } >"$file"
   chmod 600 "$file"
 }
