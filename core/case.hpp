@@ -73,6 +73,8 @@ struct Case {
     std::vector<std::string> released_versions;
     std::string merged_into;
     std::vector<std::string> flags;
+    // "email login": forge logins given with `/cc EMAIL github:LOGIN`.
+    std::vector<std::string> forge_logins;
     std::array<Milestone, 5> milestones{};
     std::optional<TimePoint> closed_at;
 

@@ -85,6 +85,35 @@ struct ChatTarget {
 inline constexpr const char* kChatKinds[] = {"announcement", "release-announcement",
                                              "retrospective"};
 
+// The forge hosting the project's repository (SPEC: [forge]): a GitHub
+// repository security advisory per case, the Fix Team as its collaborators,
+// its temporary private fork, the CVE request through it.
+struct Forge {
+    enum class Type { None, Github };
+    Type type = Type::None;
+    std::string api_url = "https://api.github.com";  // without a trailing '/'
+    std::string owner;                               // repository = owner/name
+    std::string repo;
+    std::string token_file;  // resolved path of the file holding the API token
+    std::string token;       // read from token_file, never logged
+    std::string ca_file;     // extra CA bundle for api_url; empty: system store
+    std::chrono::seconds timeout{30};
+    // Team members' (and other Fix Team engineers') forge logins: `/cc EMAIL`
+    // adds the login as a collaborator without a github: form.
+    struct Login {
+        std::string email;  // lower-cased
+        std::string login;
+    };
+    std::vector<Login> logins;
+    bool enabled() const { return type != Type::None; }
+    std::string repository() const { return owner + "/" + repo; }
+    const std::string* login_of(const std::string& email) const {
+        for (const auto& l : logins)
+            if (l.email == email) return &l.login;
+        return nullptr;
+    }
+};
+
 struct Config {
     std::string path;  // the file it was read from
 
@@ -159,6 +188,8 @@ struct Config {
         std::vector<std::string> addresses;  // lower-cased; empty: feature off
         Duration max_embargo = std::chrono::days{14};
     } distributors;
+
+    Forge forge;
 
     Timeline timeline;
     AsapTimeline asap;

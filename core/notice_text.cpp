@@ -500,6 +500,16 @@ std::string cna_steps(const Case& c, const Config& cfg) {
                       : "";
     switch (cfg.cve.cna) {
         case Cna::Github:
+            if (cfg.forge.enabled())
+                return "2. embargo has requested the CVE from GitHub (the CNA, [cve] cna = "
+                       "github)\n"
+                       "   through this case's repository security advisory in " +
+                       cfg.forge.repository() + "\n   (embargoctl show " + c.id +
+                       " names it). Fill the advisory in from the record\n"
+                       "   below (affected and patched versions, severity, references) before\n"
+                       "   GitHub reviews the request; publish the advisory once the id is\n"
+                       "   assigned.\n" +
+                       fill + record_id;
             return "2. Request the CVE from GitHub (the CNA, [cve] cna = github): open the\n"
                    "   repository security advisory for this case (Security > Advisories),\n"
                    "   fill it in from the record below (affected and patched versions,\n"

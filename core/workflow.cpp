@@ -167,7 +167,11 @@ class Applier {
     void slow(const Command& cmd);
     void affects(const Command& cmd);
     void announce(const Command& cmd);
+    void fork(const Command& cmd);
     void released(const Command& cmd);
+    // After a Fix Team change: the advisory's collaborators follow it.
+    // Returns what to tell the member.
+    std::string update_collaborators(const std::vector<std::string>& changed);
     void retrospective(const Command& cmd);
     void merge(const Command& cmd);
 
@@ -185,6 +189,7 @@ class Applier {
     std::string relay_text_;  // /reply draft
     std::string retrospective_notes_;
     std::vector<std::string> slow_reasons_;
+    std::vector<forge::Job> forge_jobs_;
 };
 
 void Applier::apply(const Command& cmd) {
@@ -288,6 +293,9 @@ void Applier::apply(const Command& cmd) {
             ok(cmd, "recorded; it goes into the announcements");
             break;
         }
+        case CommandKind::Fork:
+            fork(cmd);
+            break;
         case CommandKind::Announce:
             announce(cmd);
             break;
@@ -379,8 +387,14 @@ void Applier::cc(const Command& cmd) {
         return;
     }
     std::vector<std::string> added;
-    for (const auto& v : cmd.values) {
-        std::string who = lower(v);
+    bool new_login = false;
+    for (std::size_t i = 0; i < cmd.values.size(); ++i) {
+        std::string who = lower(cmd.values[i]);
+        if (i < cmd.logins.size() && !cmd.logins[i].empty() &&
+            forge::login_of(c_, cfg_, who) != cmd.logins[i]) {
+            forge::remember_login(c_, who, cmd.logins[i]);
+            new_login = true;
+        }
         if (contains(c_.fix_team, who)) continue;
         if (c_.fix_team.size() >= kMaxFixTeam) {
             error(cmd, "the Fix Team would exceed " + std::to_string(kMaxFixTeam) + " people");
@@ -389,11 +403,62 @@ void Applier::cc(const Command& cmd) {
         c_.fix_team.push_back(who);
         added.push_back(who);
     }
-    event("cc", join(cmd.values));
+    std::vector<std::string> given;
+    for (std::size_t i = 0; i < cmd.logins.size() && i < cmd.values.size(); ++i)
+        if (!cmd.logins[i].empty()) given.push_back(lower(cmd.values[i]) + " " + cmd.logins[i]);
+    event("cc", join(cmd.values) + (given.empty() ? "" : " (GitHub logins: " + join(given) + ")"));
     bool newly = complete(MilestoneName::Organize);
     advance(CaseState::Fixing);
+    std::vector<std::string> changed = added;
+    if (new_login && changed.empty()) changed = cmd.values;
+    ok(cmd, "Fix Team is " + join(c_.fix_team) + "; " +
+                completion_note(MilestoneName::Organize, newly) + update_collaborators(changed));
+}
+
+std::string Applier::update_collaborators(const std::vector<std::string>& changed) {
+    if (!cfg_.forge.enabled() || changed.empty()) return "";
+    auto collab = forge::collaborators(c_, cfg_);
+    // Only when the list really changes: someone with a login came or went.
+    bool matters = false;
+    for (const auto& who : changed) matters |= forge::login_of(c_, cfg_, who).has_value();
+    std::string note;
+    if (matters) {
+        // Never after the release: the Fix Team's access ends there.
+        if (c_.milestone(MilestoneName::Release).done) {
+            note = "; the case is released, so the advisory's collaborators stay removed";
+        } else {
+            forge_jobs_.push_back(forge::Job{forge::Action::SetCollaborators, collab.logins});
+            event("forge", "collaborators: " +
+                               (collab.logins.empty() ? std::string("none") : join(collab.logins)));
+            note = "; advisory collaborators will be " +
+                   (collab.logins.empty() ? std::string("none") : join(collab.logins));
+        }
+    }
+    std::vector<std::string> unknown;
+    for (const auto& who : changed)
+        if (contains(c_.fix_team, who) && !forge::login_of(c_, cfg_, who)) unknown.push_back(who);
+    if (!unknown.empty())
+        note += "; no GitHub login is known for " + join(unknown) +
+                " (give /cc EMAIL github:LOGIN, or a [forge] login line)";
+    return note;
+}
+
+void Applier::fork(const Command& cmd) {
+    if (!cfg_.forge.enabled()) {
+        error(cmd, "no [forge] is configured in " + cfg_.path +
+                       ", so there is no advisory to fork; create the private fork on the "
+                       "forge by hand");
+        return;
+    }
+    if (c_.milestone(MilestoneName::Release).done) {
+        error(cmd, "the case is already released; the private fork is for the fix before it");
+        return;
+    }
+    forge_jobs_.push_back(forge::Job{forge::Action::RequestFork, {}});
+    event("forge", "private fork requested");
     ok(cmd,
-       "Fix Team is " + join(c_.fix_team) + "; " + completion_note(MilestoneName::Organize, newly));
+       "the advisory's temporary private fork is requested; its URL is mailed to the "
+       "Fix Team when the forge has made it");
 }
 
 void Applier::uncc(const Command& cmd) {
@@ -413,7 +478,22 @@ void Applier::uncc(const Command& cmd) {
         std::erase_if(c_.fix_team, [&](const std::string& x) { return lower(x) == l; });
     }
     event("uncc", join(cmd.values));
-    ok(cmd, "Fix Team is " + (c_.fix_team.empty() ? std::string("empty") : join(c_.fix_team)));
+    std::string note;
+    if (cfg_.forge.enabled() && !c_.milestone(MilestoneName::Release).done) {
+        bool had_login = false;
+        for (const auto& v : cmd.values)
+            had_login |= forge::login_of(c_, cfg_, lower(v)).has_value();
+        if (had_login) {
+            auto collab = forge::collaborators(c_, cfg_);
+            forge_jobs_.push_back(forge::Job{forge::Action::SetCollaborators, collab.logins});
+            event("forge", "collaborators: " +
+                               (collab.logins.empty() ? std::string("none") : join(collab.logins)));
+            note = "; advisory collaborators will be " +
+                   (collab.logins.empty() ? std::string("none") : join(collab.logins));
+        }
+    }
+    ok(cmd,
+       "Fix Team is " + (c_.fix_team.empty() ? std::string("empty") : join(c_.fix_team)) + note);
 }
 
 void Applier::public_(const Command& cmd) {
@@ -537,12 +617,25 @@ void Applier::released(const Command& cmd) {
     advance(CaseState::Released);
     send_release_ = true;
     event("released", join(c_.released_versions));
+    std::string forge_note;
+    if (cfg_.forge.enabled()) {
+        // The policy: the Fix Team's access to the private repository ends
+        // with the release.
+        forge_jobs_.push_back(forge::Job{forge::Action::SetCollaborators, {}});
+        event("forge", "collaborators: none (released)");
+        forge_note = "; the advisory's collaborators will be removed";
+        if (cfg_.cve.cna == Cna::Github && c_.cve.empty()) {
+            forge_jobs_.push_back(forge::Job{forge::Action::RequestCve, {}});
+            event("forge", "CVE requested through the advisory");
+            forge_note += "; the CVE is requested through the advisory (GitHub is the CNA)";
+        }
+    }
     ok(cmd, "release done; retrospective due " +
                 format_iso8601(*c_.milestone(MilestoneName::Retrospective).due) +
                 (cfg_.team.announce.empty() && !cfg_.chat_wants("release-announcement")
                      ? "; no announce address or chat target is configured"
                      : "; release announcement sent") +
-                "; CVE request sent to the Fix Lead");
+                "; CVE request sent to the Fix Lead" + forge_note);
 }
 
 void Applier::retrospective(const Command& cmd) {
@@ -641,6 +734,7 @@ Outcome Applier::finish(const Case& original) {
     out.done = std::move(done_);
     out.relay_to_reporters = relay_;
     out.relay_text = std::move(relay_text_);
+    out.forge_jobs = std::move(forge_jobs_);
     out.merge_target = std::move(target_);
     out.updated = std::move(c_);
     return out;

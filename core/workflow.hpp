@@ -14,6 +14,7 @@
 
 #include "core/case.hpp"
 #include "core/config.hpp"
+#include "core/forge.hpp"
 #include "core/notice_text.hpp"
 #include "core/time.hpp"
 #include "core/workflow_types.hpp"
@@ -62,6 +63,9 @@ struct Outcome {
     bool relay_to_reporters = false;
     // /reply draft: relay this text (the public-report draft) instead of the message's.
     std::string relay_text;
+    // Calls on the forge advisory ([forge] only), in this order, after the
+    // case's earlier ones.
+    std::vector<forge::Job> forge_jobs;
 };
 
 // Applies `commands` (already validated by the parser, in message order) to

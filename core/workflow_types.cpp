@@ -7,7 +7,9 @@ namespace {
 using K = CommandKind;
 constexpr std::array<CommandInfo, kCommandCount> kTable = {{
     {K::Lead, "lead", "/lead EMAIL | /lead me", "make a team member the Fix Lead"},
-    {K::Cc, "cc", "/cc EMAIL...", "add Fix Team members to the thread; completes organize"},
+    {K::Cc, "cc", "/cc EMAIL [github:LOGIN]...",
+     "add Fix Team members to the thread (and as collaborators of the forge advisory); "
+     "completes organize"},
     {K::Uncc, "uncc", "/uncc EMAIL...", "remove them"},
     {K::Organized, "organized", "/organized", "completes organize without adding anyone"},
     {K::Cvss, "cvss", "/cvss VECTOR",
@@ -20,6 +22,8 @@ constexpr std::array<CommandInfo, kCommandCount> kTable = {{
      "record affected versions or branches; derives the release plan"},
     {K::Fixed, "fixed", "/fixed", "completes fix"},
     {K::Pr, "pr", "/pr URL", "record a fix pull request (repeatable)"},
+    {K::Fork, "fork", "/fork",
+     "request the forge advisory's temporary private fork; its URL is mailed to the Fix Team"},
     {K::ReleaseDate, "release-date", "/release-date DATE[TIME]",
      "planned release, in the future: 2026-12-05T14:00:00Z, or 2026-12-05 for 00:00 UTC"},
     {K::Mitigation, "mitigation", "/mitigation TEXT", "a mitigation for users (repeatable)"},
@@ -75,7 +79,10 @@ std::optional<MilestoneName> next_due(const Case& c) {
 std::string describe(const Command& c) {
     std::string out = "/";
     out += keyword(c.kind);
-    for (const auto& v : c.values) out += " " + v;
+    for (std::size_t i = 0; i < c.values.size(); ++i) {
+        out += " " + c.values[i];
+        if (i < c.logins.size() && !c.logins[i].empty()) out += " github:" + c.logins[i];
+    }
     if (c.when) out += " " + format_iso8601(*c.when);
     if (c.cvss) out += " " + c.cvss->vector;
     if (!c.text.empty()) out += " " + c.text;

@@ -26,6 +26,7 @@ enum class CommandKind {
     Affects,
     Fixed,
     Pr,
+    Fork,
     ReleaseDate,
     Mitigation,
     Announce,
@@ -46,7 +47,7 @@ struct CommandInfo {
     std::string_view effect;   // one line for /help
 };
 
-inline constexpr std::size_t kCommandCount = 21;
+inline constexpr std::size_t kCommandCount = 22;
 // In the order of the SPEC table (which is also the /help order).
 const std::array<CommandInfo, kCommandCount>& command_table();
 std::string_view keyword(CommandKind k);
@@ -57,6 +58,8 @@ std::optional<CommandKind> command_from_keyword(std::string_view word);
 // are used depends on the kind:
 //   Lead            values = {"me"} or {member address}
 //   Cc, Uncc        values = addresses (lower-cased), at least one
+//   Cc              logins = empty, or one per value: the forge login given as
+//                   "EMAIL github:LOGIN" ("" where none was given)
 //   Cvss            cvss = the scored, normalised vector
 //   Public          values = {} or {http(s) URL}
 //   Slow, Reject, Mitigation
@@ -69,11 +72,12 @@ std::optional<CommandKind> command_from_keyword(std::string_view word);
 //   Cve             values = {"CVE-2026-12345"} (upper case)
 //   Merge           values = {target case id}
 //   Reply           values = {} or {"draft"} (send the public-report reply draft)
-//   Organized, Fixed, Announce, Status, Help: nothing
+//   Organized, Fixed, Announce, Fork, Status, Help: nothing
 struct Command {
     CommandKind kind = CommandKind::Help;
     int line = 0;  // 1-based line of the message text it came from; 0 if unknown
     std::vector<std::string> values;
+    std::vector<std::string> logins;
     std::string text;
     std::optional<TimePoint> when;
     std::optional<Cvss> cvss;

@@ -6,6 +6,7 @@
 #include "core/rotation.hpp"
 #include "storage/case_store.hpp"
 #include "storage/event_log.hpp"
+#include "storage/forge_store.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/message_store.hpp"
 #include "storage/outbox_store.hpp"
@@ -51,6 +52,14 @@ json case_json(storage::Database& db, const Case& c, TimePoint now, bool details
     j["reports"] = counts.reports;
     j["messages"] = counts.messages;
     j["flags"] = c.flags;
+    // [forge]: the case's repository security advisory, once the forge made it.
+    if (auto a = storage::advisory_of(db, c.id))
+        j["advisory"] = {{"ghsa_id", a->ghsa_id},
+                         {"repository", a->repository},
+                         {"url", a->html_url},
+                         {"fork_url", string_or_null(a->fork_url)}};
+    else
+        j["advisory"] = nullptr;
     json ms = json::array();
     for (const auto& m : c.milestones) {
         bool open = is_open(c.state);

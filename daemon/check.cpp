@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "crypto/gpg.hpp"
+#include "daemon/forge_client.hpp"
 #include "daemon/mail_settings.hpp"
 #include "storage/database.hpp"
 
@@ -80,6 +81,21 @@ bool run_checks(const Config& cfg, TimePoint now, std::ostream& out) {
              cfg.smtp.username.empty() ? "greeting ok" : "greeting and AUTH ok");
     } catch (const std::exception& e) {
         line(false, "SMTP " + cfg.smtp.url, e.what());
+    }
+    if (cfg.forge.enabled()) {
+        // The call the daemon depends on most (reading the repository's
+        // advisories needs the same access as drafting one), with the token.
+        const std::string what = "forge " + cfg.forge.api_url + " " + cfg.forge.repository();
+        try {
+            forge_http::Settings s{cfg.forge.api_url, cfg.forge.token, cfg.forge.ca_file,
+                                   cfg.forge.timeout};
+            forge_http::call(s, "GET",
+                             "/repos/" + cfg.forge.repository() + "/security-advisories?per_page=1",
+                             "", {}, "forge");
+            line(true, what, "token accepted, security advisories readable");
+        } catch (const std::exception& e) {
+            line(false, what, e.what());
+        }
     }
     return ok;
 }

@@ -141,6 +141,7 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
     for (const auto& e : outcome.events) append(db, e, view.signed_by);
     step.relay_to_reporters = outcome.relay_to_reporters;
     step.relay_text = outcome.relay_text;
+    step.forge_jobs = outcome.forge_jobs;
     spdlog::info("case {}: applied {} command(s) from {}", c.id, parsed.commands.size(),
                  decision.member);
     return step;

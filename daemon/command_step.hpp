@@ -8,6 +8,7 @@
 
 #include "core/case.hpp"
 #include "core/config.hpp"
+#include "core/forge.hpp"
 #include "core/workflow_types.hpp"
 #include "storage/database.hpp"
 
@@ -22,6 +23,7 @@ struct CommandStep {
     bool relay_to_reporters = false;
     std::string relay_text;  // /reply draft: relayed instead of the message text
     std::string text_without_commands;
+    std::vector<forge::Job> forge_jobs;  // calls on the case's forge advisory, in order
 };
 
 // `c` is updated in place when the commands apply (the caller saves it).

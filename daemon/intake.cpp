@@ -14,6 +14,7 @@
 #include "core/text.hpp"
 #include "core/threading.hpp"
 #include "daemon/command_step.hpp"
+#include "daemon/forge_jobs.hpp"
 #include "daemon/message_view.hpp"
 #include "daemon/notifier.hpp"
 #include "parsers/mime.hpp"
@@ -286,6 +287,10 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     CommandStep commands;
     if (is_reply) commands = run_commands(db_, cfg, c, view, message_id_seen, received, now);
     storage::save_case(db_, c);
+    // Forge calls ([forge]) are outbox items too: queued with the message,
+    // made later by the forge sender. A new case gets its draft advisory.
+    if (is_new) queue_forge_jobs(db_, cfg, c, {forge::Job{forge::Action::CreateAdvisory, {}}}, now);
+    queue_forge_jobs(db_, cfg, c, commands.forge_jobs, now);
 
     // 6. Notifications, queued in this same transaction.
     if (notifier_) {

@@ -8,6 +8,7 @@
 
 #include "crypto/gpg.hpp"
 #include "daemon/chat_sender.hpp"
+#include "daemon/forge_sender.hpp"
 #include "daemon/imap_client.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/mail_settings.hpp"
@@ -126,6 +127,26 @@ void Service::run_cycle(CycleResult& r, const std::atomic<bool>& stop) {
         } catch (const SQLite::Exception& e) {
             if (storage::is_unavailable(e)) throw;
             spdlog::error("chat: {}", e.what());
+        }
+    }
+    // The forge last: mail never waits for it. What its calls cause (the
+    // private fork's URL for the Fix Team) goes out in the same cycle.
+    if (!stop.load() && cfg_.forge.enabled()) {
+        try {
+            auto forge = flush_forge(db_, cfg_, notifier_.get(), clock, stop);
+            r.send.sent += forge.send.sent;
+            r.send.failed += forge.send.failed;
+            r.send.parked += forge.send.parked;
+            if (forge.mail_queued > 0 && !stop.load()) {
+                auto mail = flush_outbox(db_, *smtp_, clock, stop);
+                r.send.sent += mail.sent;
+                r.send.failed += mail.failed;
+                r.send.parked += mail.parked;
+                r.send.backlog = mail.backlog;
+            }
+        } catch (const SQLite::Exception& e) {
+            if (storage::is_unavailable(e)) throw;
+            spdlog::error("forge: {}", e.what());
         }
     }
     for (const auto& c : storage::list_cases(db_, false))

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/case.hpp"
+#include "core/forge.hpp"
 #include "core/time.hpp"
 #include "parsers/cvss.hpp"
 
@@ -242,13 +243,34 @@ void Parser::arguments(Command& cmd, std::string_view args, const std::string& k
                 cmd.values.push_back("me");
                 continue;
             }
+            // "/cc EMAIL github:LOGIN": the login belongs to the address before it.
+            if (cmd.kind == CommandKind::Cc && lower(v.substr(0, 7)) == "github:") {
+                std::string_view login = v.substr(7);
+                if (cmd.values.empty() || cmd.logins.size() != cmd.values.size() ||
+                    !cmd.logins.back().empty()) {
+                    fail(echo(v) + " must follow the address it belongs to (usage: " + usage + ")");
+                    return;
+                }
+                if (!forge::valid_login(login)) {
+                    fail(echo(login) +
+                         " is not a GitHub login (letters, digits and single hyphens, at most "
+                         "39)");
+                    return;
+                }
+                cmd.logins.back() = std::string(login);
+                continue;
+            }
             auto e = normalise_email(v);
             if (!e) {
                 fail(echo(v) + " is not an email address");
                 return;
             }
             cmd.values.push_back(*e);
+            if (cmd.kind == CommandKind::Cc) cmd.logins.emplace_back();
         }
+        if (std::all_of(cmd.logins.begin(), cmd.logins.end(),
+                        [](const std::string& l) { return l.empty(); }))
+            cmd.logins.clear();
     };
     auto versions = [&] {
         auto t = tokens(true);
@@ -312,6 +334,7 @@ void Parser::arguments(Command& cmd, std::string_view args, const std::string& k
                 fail("takes no argument but draft (usage: " + usage + ")");
             break;
         case CommandKind::Announce:
+        case CommandKind::Fork:
         case CommandKind::Status:
         case CommandKind::Help:
             no_args();

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "core/dedup.hpp"
+#include "core/forge.hpp"
 #include "parsers/duration.hpp"
 
 namespace embargo {
@@ -129,6 +130,13 @@ constexpr KeyDef kKeys[] = {
     {"chat", "timeout", false, "30s"},
     {"distributors", "address", true, "distros@vs.openwall.org"},
     {"distributors", "max_embargo", false, "14d"},
+    {"forge", "type", false, "github"},
+    {"forge", "api_url", false, "https://api.github.com"},
+    {"forge", "repository", false, "example/proxy"},
+    {"forge", "token_file", false, "/etc/embargo/github.token"},
+    {"forge", "ca_file", false, "/etc/embargo/ca.pem"},
+    {"forge", "timeout", false, "30s"},
+    {"forge", "login", true, "alice@example.org alice-example"},
 };
 
 std::string full_name(const KeyDef& k) {
@@ -353,6 +361,7 @@ class Parser {
         dedup(c);
         cve(c);
         distributors(c);
+        forge(c);
         return c;
     }
 
@@ -1167,6 +1176,109 @@ class Parser {
         if (d.max_embargo < std::chrono::hours{1})
             fail(single("distributors.max_embargo")->line, "distributors.max_embargo",
                  "must be at least 1h (the longest time from the first notice to the release)");
+    }
+
+    // [forge]: the repository whose security advisories the cases get. The
+    // API token comes from a file (or a systemd credential) like a password.
+    void forge(Config& c) const {
+        auto& f = c.forge;
+        auto sec = section_lines_.find("forge");
+        if (sec == section_lines_.end()) return;
+        auto type = required("forge.type");
+        std::string t = lower(type.value);
+        if (t == "none") return;
+        if (t != "github")
+            fail(type.line, "forge.type",
+                 "\"" + type.value + "\" is not a supported forge; use github (or none)");
+        f.type = Forge::Type::Github;
+
+        if (auto u = single("forge.api_url"); u && !u->value.empty()) {
+            std::string url = u->value;
+            while (!url.empty() && url.back() == '/') url.pop_back();
+            check_api_url(url, u->line);
+            f.api_url = url;
+        }
+        auto repo = required("forge.repository");
+        auto slash = repo.value.find('/');
+        std::string owner = repo.value.substr(0, slash);
+        std::string name = slash == std::string::npos ? "" : repo.value.substr(slash + 1);
+        bool name_ok =
+            !name.empty() && name.size() <= 100 && name != "." && name != ".." &&
+            std::all_of(name.begin(), name.end(), [](char ch) {
+                return is_alpha(ch) || is_digit(ch) || ch == '.' || ch == '_' || ch == '-';
+            });
+        if (!forge::valid_login(owner) || !name_ok)
+            fail(repo.line, "forge.repository",
+                 "\"" + repo.value +
+                     "\" is not a repository; write OWNER/NAME as in its GitHub URL, e.g. "
+                     "example/proxy");
+        f.owner = owner;
+        f.repo = name;
+        auto token = required("forge.token_file");
+        f.token = read_password(token, "forge.token_file", f.token_file);
+        for (char ch : f.token)
+            if (static_cast<unsigned char>(ch) <= 0x20 || static_cast<unsigned char>(ch) >= 0x7f)
+                fail(token.line, "forge.token_file",
+                     "the token in " + f.token_file +
+                         " contains a blank or control character; the first line must be the "
+                         "token alone");
+        f.ca_file = ca_file("forge.ca_file");
+        f.timeout = duration("forge.timeout", f.timeout, std::chrono::minutes{10});
+        if (f.timeout < std::chrono::seconds{1})
+            fail(single("forge.timeout")->line, "forge.timeout", "must be at least 1s");
+        for (const auto& v : list("forge.login")) {
+            if (v.value.empty()) continue;
+            auto parts = split_blanks(v.value);
+            const std::string form = "write `login = EMAIL GITHUB-LOGIN`";
+            if (parts.size() != 2)
+                fail(v.line, "forge.login", "\"" + v.value + "\" is not a login line; " + form);
+            if (!valid_address(parts[0]))
+                fail(v.line, "forge.login",
+                     "\"" + parts[0] + "\" is not an email address; " + form);
+            if (!forge::valid_login(parts[1]))
+                fail(v.line, "forge.login",
+                     "\"" + parts[1] +
+                         "\" is not a GitHub login (letters, digits and single hyphens, at "
+                         "most 39)");
+            std::string email = lower(parts[0]);
+            if (f.login_of(email))
+                fail(v.line, "forge.login", email + " has a login already; keep one line");
+            f.logins.push_back(Forge::Login{email, parts[1]});
+        }
+    }
+
+    // https://, or http:// to a loopback host (a local mock): the token must
+    // never cross a network in clear text.
+    void check_api_url(const std::string& url, int line) const {
+        const std::string key = "forge.api_url";
+        for (char ch : url)
+            if (is_blank(ch) || static_cast<unsigned char>(ch) < 0x20)
+                fail(line, key, "contains a blank or control character");
+        auto sep = url.find("://");
+        std::string scheme = sep == std::string::npos ? "" : lower(url.substr(0, sep));
+        if (scheme != "https" && scheme != "http")
+            fail(line, key,
+                 "\"" + url +
+                     "\" is not an https:// URL; use https://api.github.com (or "
+                     "https://HOST/api/v3 for GitHub Enterprise Server)");
+        std::string rest = url.substr(sep + 3);
+        std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+        if (authority.empty() || authority.find('@') != std::string::npos)
+            fail(line, key, "has no host or holds user information; the token goes in token_file");
+        if (rest.find_first_of("?#") != std::string::npos)
+            fail(line, key, "must not hold a query or fragment");
+        if (scheme == "http") {
+            std::string host = authority.front() == '['
+                                   ? authority.substr(0, authority.find(']') + 1)
+                                   : authority.substr(0, authority.find(':'));
+            bool loopback =
+                lower(host) == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+            if (!loopback)
+                fail(line, key,
+                     "http:// to " + host +
+                         " would send the API token in clear text; use https:// (plain http:// "
+                         "is for loopback hosts only)");
+        }
     }
 
     std::string_view text_;

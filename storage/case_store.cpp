@@ -21,7 +21,7 @@ void bind_opt_time(SQLite::Statement& s, int i, const std::optional<TimePoint>& 
 // The list fields of a case, by the name stored in case_lists.
 template <class C>
 auto lists_of(C& c) {
-    return std::array<std::pair<const char*, decltype(&c.reporters)>, 7>{{
+    return std::array<std::pair<const char*, decltype(&c.reporters)>, 8>{{
         {"reporters", &c.reporters},
         {"fix_team", &c.fix_team},
         {"affects", &c.affects},
@@ -29,6 +29,7 @@ auto lists_of(C& c) {
         {"mitigations", &c.mitigations},
         {"released_versions", &c.released_versions},
         {"flags", &c.flags},
+        {"forge_logins", &c.forge_logins},
     }};
 }
 

@@ -51,12 +51,24 @@ void queue_outbox(Database& db, const OutboxItem& item) {
     s.exec();
 }
 
+// The SQL condition selecting one channel's items.
+static std::string channel_filter(OutboxChannel channel) {
+    switch (channel) {
+        case OutboxChannel::Chat:
+            return "recipient LIKE 'chat:%'";
+        case OutboxChannel::Forge:
+            return "recipient LIKE 'forge:%'";
+        case OutboxChannel::Mail:
+            break;
+    }
+    return "recipient NOT LIKE 'chat:%' AND recipient NOT LIKE 'forge:%'";
+}
+
 std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit, OutboxChannel channel) {
     SQLite::Statement q(db.sql(), std::string(kColumns) +
                                       "WHERE sent_at IS NULL AND parked = 0 AND next_attempt <= ? "
-                                      "AND recipient " +
-                                      (channel == OutboxChannel::Chat ? "" : "NOT ") +
-                                      "LIKE 'chat:%' ORDER BY id LIMIT ?");
+                                      "AND " +
+                                      channel_filter(channel) + " ORDER BY id LIMIT ?");
     q.bind(1, static_cast<int64_t>(to_unix(now)));
     q.bind(2, limit);
     std::vector<OutboxItem> out;
@@ -69,6 +81,28 @@ std::vector<OutboxItem> undelivered_outbox(Database& db) {
     std::vector<OutboxItem> out;
     while (q.executeStep()) out.push_back(read_item(q, false));
     return out;
+}
+
+std::vector<OutboxItem> undelivered_outbox(Database& db, OutboxChannel channel) {
+    SQLite::Statement q(db.sql(), std::string(kColumns) + "WHERE sent_at IS NULL AND " +
+                                      channel_filter(channel) + " ORDER BY id");
+    std::vector<OutboxItem> out;
+    while (q.executeStep()) out.push_back(read_item(q, true));
+    return out;
+}
+
+void mark_waiting(Database& db, long long id, const std::string& why) {
+    SQLite::Statement s(db.sql(), "UPDATE outbox SET last_error = ? WHERE id = ?");
+    s.bind(1, why);
+    s.bind(2, static_cast<int64_t>(id));
+    s.exec();
+}
+
+bool case_has_outbox_kind(Database& db, const std::string& case_id, const std::string& kind) {
+    SQLite::Statement q(db.sql(), "SELECT 1 FROM outbox WHERE case_id = ? AND kind = ? LIMIT 1");
+    q.bind(1, case_id);
+    q.bind(2, kind);
+    return q.executeStep();
 }
 
 std::vector<OutboxItem> case_outbox(Database& db, const std::string& case_id) {

@@ -32,11 +32,22 @@ void queue_outbox(Database& db, const OutboxItem& item);
 // body the JSON payload; mail and chat are sent by separate senders, so a
 // chat service that is down never holds up mail.
 constexpr const char* kChatRecipientPrefix = "chat:";
+// Calls on the forge too: recipient "forge:OWNER/REPO", kind "forge-...",
+// body the call's JSON arguments; a third sender makes them.
+constexpr const char* kForgeRecipientPrefix = "forge:";
 
-enum class OutboxChannel { Mail, Chat };
+enum class OutboxChannel { Mail, Chat, Forge };
 // Undelivered, unparked items of one channel whose next attempt is due, oldest first.
 std::vector<OutboxItem> due_outbox(Database& db, TimePoint now, int limit,
                                    OutboxChannel channel = OutboxChannel::Mail);
+// Every undelivered item of a channel (parked and not yet due ones too),
+// oldest first, with bodies: the forge sender needs a case's earlier items
+// to keep its calls in order.
+std::vector<OutboxItem> undelivered_outbox(Database& db, OutboxChannel channel);
+// Notes why an item waits (another item must go first) without counting an attempt.
+void mark_waiting(Database& db, long long id, const std::string& why);
+// Whether the case has an item of `kind` (sent or not).
+bool case_has_outbox_kind(Database& db, const std::string& case_id, const std::string& kind);
 // Everything not delivered yet (including parked), for `embargoctl outbox`.
 std::vector<OutboxItem> undelivered_outbox(Database& db);
 void mark_sent(Database& db, long long id, TimePoint now);

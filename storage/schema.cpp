@@ -187,6 +187,18 @@ CREATE TABLE sketch_bands (
     PRIMARY KEY (band_key, sketch_id)
 ) WITHOUT ROWID;
 )sql",
+        // 3: the forge ([forge]): the repository security advisory each case
+        // got. The calls themselves are outbox items ("forge:OWNER/REPO").
+        R"sql(
+CREATE TABLE forge_advisories (
+    case_id TEXT PRIMARY KEY,
+    repository TEXT NOT NULL,
+    ghsa_id TEXT NOT NULL,
+    html_url TEXT NOT NULL,
+    fork_url TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+)sql",
     };
     return list;
 }

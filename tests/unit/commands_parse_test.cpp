@@ -61,7 +61,7 @@ TEST_CASE("every keyword of the table is recognised") {
         CHECK(workflow::keyword(info.kind) == info.keyword);
         CHECK(workflow::command_from_keyword(info.keyword) == info.kind);
     }
-    CHECK(workflow::command_table().size() == 21);
+    CHECK(workflow::command_table().size() == 22);
 }
 
 TEST_CASE("commands are found on their own lines, anywhere in the text") {
@@ -208,6 +208,36 @@ TEST_CASE("/cc and /uncc take addresses") {
     CHECK(normalise_email("dave+sec@mail.example.org") == "dave+sec@mail.example.org");
     CHECK(normalise_email("dave@localhost") == "dave@localhost");
     CHECK_FALSE(normalise_email(std::string(65, 'a') + "@example.org"));
+}
+
+TEST_CASE("/cc takes a forge login after an address: EMAIL github:LOGIN") {
+    auto c =
+        one("/cc dave@example.org GitHub:Dave-GH erin@example.org, frank@example.com github:f");
+    CHECK(c.values ==
+          std::vector<std::string>{"dave@example.org", "erin@example.org", "frank@example.com"});
+    CHECK(c.logins == std::vector<std::string>{"Dave-GH", "", "f"});
+    CHECK(workflow::describe(c) ==
+          "/cc dave@example.org github:Dave-GH erin@example.org frank@example.com github:f");
+    // Without any login the list stays empty (the plain form).
+    CHECK(one("/cc dave@example.org").logins.empty());
+    CHECK(bad("/cc github:dave") ==
+          "line 1: /cc: \"github:dave\" must follow the address it belongs to (usage: /cc EMAIL "
+          "[github:LOGIN]...)");
+    CHECK(bad("/cc dave@example.org github:a github:b").find("must follow the address") !=
+          std::string::npos);
+    CHECK(bad("/cc dave@example.org github:bad_login") ==
+          "line 1: /cc: \"bad_login\" is not a GitHub login (letters, digits and single hyphens, "
+          "at most 39)");
+    CHECK_FALSE(p("/cc dave@example.org github:").ok());
+    // Only /cc takes logins.
+    CHECK_FALSE(p("/uncc dave@example.org github:dave").ok());
+    CHECK_FALSE(p("/lead bob@example.org github:bob").ok());
+}
+
+TEST_CASE("/fork takes no argument") {
+    CHECK(one("/fork").kind == CommandKind::Fork);
+    CHECK(bad("/fork now") == "line 1: /fork: takes no argument (usage: /fork)");
+    CHECK(bad("/frok").find("did you mean /fork?") != std::string::npos);
 }
 
 TEST_CASE("commands without arguments refuse them") {

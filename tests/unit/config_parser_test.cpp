@@ -384,11 +384,12 @@ TEST_CASE("unknown sections and keys") {
           f.at(18,
                "unknown section [imapp] (did you mean imap?); known sections: project, imap, "
                "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve, chat, "
-               "distributors"));
+               "distributors, forge"));
     CHECK(f.error(after_line(kMinimal, "database", "[frobnicate]\n")) ==
           f.at(18,
                "unknown section [frobnicate]; known sections: project, imap, smtp, gpg, team, "
-               "timeline, timeline.asap, storage, limits, dedup, cve, chat, distributors"));
+               "timeline, timeline.asap, storage, limits, dedup, cve, chat, distributors, "
+               "forge"));
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
@@ -1115,6 +1116,84 @@ TEST_CASE("[chat] targets take public kinds only and the URL from an owner-only 
     CHECK(e.find("is not an https:// webhook URL") != std::string::npos);
     CHECK(e.find("SECRETTOKEN") == std::string::npos);
     CHECK(f.error(base + "timeout = 0s\n").starts_with(f.at(19, "chat.timeout: ")));
+}
+
+TEST_CASE("[forge]: a GitHub repository, the token from an owner-only file, member logins") {
+    Fixture f;
+    write_file(f.dir / "github.token", "ghp_SECRETTOKEN\n", 0600);
+    const std::string base = std::string(kMinimal) + "[forge]\n";  // [forge] is line 18
+    // Off unless configured.
+    CHECK_FALSE(f.parse(kMinimal).forge.enabled());
+    CHECK_FALSE(f.parse(base + "type = none\n").forge.enabled());
+    Config c =
+        f.parse(base +
+                "type = GitHub\nrepository = example/proxy.c\ntoken_file = github.token\n"
+                "timeout = 5s\nlogin = Bob@Example.org bob-gh\nlogin = dave@example.org D4ve\n");
+    CHECK(c.forge.enabled());
+    CHECK(c.forge.api_url == "https://api.github.com");
+    CHECK(c.forge.owner == "example");
+    CHECK(c.forge.repo == "proxy.c");
+    CHECK(c.forge.repository() == "example/proxy.c");
+    CHECK(c.forge.token == "ghp_SECRETTOKEN");
+    CHECK(c.forge.token_file == f.dir / "github.token");
+    CHECK(c.forge.timeout == 5s);
+    REQUIRE(c.forge.logins.size() == 2);
+    CHECK(*c.forge.login_of("bob@example.org") == "bob-gh");
+    CHECK(*c.forge.login_of("dave@example.org") == "D4ve");
+    CHECK(c.forge.login_of("carol@example.org") == nullptr);
+    const std::string ok = "type = github\nrepository = example/proxy\ntoken_file = github.token\n";
+    // A local mock over plain http on loopback; a trailing '/' is dropped.
+    CHECK(f.parse(base + ok + "api_url = http://127.0.0.1:4010/\n").forge.api_url ==
+          "http://127.0.0.1:4010");
+    CHECK(f.parse(base + ok + "api_url = https://ghe.example.org/api/v3\n").forge.api_url ==
+          "https://ghe.example.org/api/v3");
+
+    CHECK(f.error(base + "repository = example/proxy\n") ==
+          f.at(18, "forge.type: missing; add `type = github` under [forge]"));
+    CHECK(f.error(base + "type = gitlab\n") ==
+          f.at(19, "forge.type: \"gitlab\" is not a supported forge; use github (or none)"));
+    CHECK(f.error(base + "type = github\ntoken_file = github.token\n") ==
+          f.at(18, "forge.repository: missing; add `repository = example/proxy` under [forge]"));
+    for (const std::string repo : {"proxy", "example/", "/proxy", "-x/proxy", "ex ample/proxy",
+                                   "example/pro/xy", "example/.."}) {
+        INFO(repo);
+        CHECK(
+            f.error(base + "type = github\nrepository = " + repo + "\ntoken_file = github.token\n")
+                .starts_with(f.at(20, "forge.repository: ")));
+    }
+    CHECK(f.error(base + "type = github\nrepository = example/proxy\n") ==
+          f.at(18,
+               "forge.token_file: missing; add `token_file = /etc/embargo/github.token` under "
+               "[forge]"));
+    // The token file is a secret like a password file; the token is never quoted.
+    write_file(f.dir / "open.token", "ghp_SECRETTOKEN\n", 0644);
+    std::string e =
+        f.error(base + "type = github\nrepository = example/proxy\ntoken_file = open.token\n");
+    CHECK(e.starts_with(f.at(21, "forge.token_file: ")));
+    CHECK(e.find("chmod 600") != std::string::npos);
+    CHECK(e.find("SECRETTOKEN") == std::string::npos);
+    write_file(f.dir / "blank.token", "ghp_SECRET TOKEN\n", 0600);
+    e = f.error(base + "type = github\nrepository = example/proxy\ntoken_file = blank.token\n");
+    CHECK(e.starts_with(f.at(21, "forge.token_file: ")));
+    CHECK(e.find("SECRET") == std::string::npos);
+    // The token never crosses a network in clear text.
+    e = f.error(base + ok + "api_url = http://api.github.com\n");
+    CHECK(e.starts_with(
+        f.at(22, "forge.api_url: http:// to api.github.com would send the API token")));
+    CHECK(f.error(base + ok + "api_url = https://user:pw@api.github.com\n")
+              .starts_with(f.at(22, "forge.api_url: has no host or holds user information")));
+    CHECK(f.error(base + ok + "api_url = ftp://api.github.com\n")
+              .starts_with(
+                  f.at(22, "forge.api_url: \"ftp://api.github.com\" is not an https:// URL")));
+    CHECK(f.error(base + ok + "login = bob@example.org\n")
+              .starts_with(f.at(22, "forge.login: \"bob@example.org\" is not a login line")));
+    CHECK(f.error(base + ok + "login = bob bob-gh\n")
+              .starts_with(f.at(22, "forge.login: \"bob\" is not an email address")));
+    CHECK(f.error(base + ok + "login = bob@example.org bob--gh\n")
+              .starts_with(f.at(22, "forge.login: \"bob--gh\" is not a GitHub login")));
+    CHECK(f.error(base + ok + "login = bob@example.org b\nlogin = BOB@example.org c\n") ==
+          f.at(23, "forge.login: bob@example.org has a login already; keep one line"));
+    CHECK(f.error(base + ok + "timeout = 0s\n").starts_with(f.at(22, "forge.timeout: ")));
 }
 
 TEST_CASE("distributors: repeatable addresses and the embargo window") {
