@@ -123,7 +123,7 @@ int count_events(const json& shown, const std::string& kind) {
 
 }  // namespace
 
-TEST_CASE("forge calls against GitHub's official description: accepted, in order, once") {
+TEST_CASE("forge calls against GitHub's official description are accepted in order and once") {
     Prism::skip_if_missing();
     TestClock t;
     Prism prism;
@@ -253,7 +253,7 @@ TEST_CASE("forge calls against GitHub's official description: accepted, in order
     CHECK(!contains(prism.log(), kReportSubject));
 }
 
-TEST_CASE("a failing forge never holds up mail; its calls wait in order, retry and park") {
+TEST_CASE("a failing forge never holds up mail and its calls wait in order then retry and park") {
     TestClock t;
     DaemonEnv env;
     const std::string bob = env.members()[1].email;
