@@ -20,6 +20,7 @@
 #include "tests/support/child.hpp"
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo;
 using namespace embargo::test;
@@ -44,7 +45,7 @@ constexpr bool kAsan = false;
 constexpr long kRssFactor = kAsan ? 2 : 1;
 constexpr long kRssLimitKb = 256L * 1024 * kRssFactor;
 
-const char* kNow = "2026-11-24T12:00:00Z";
+const std::string kNow = test_iso(0, "12:00:00");
 
 std::string base64(const std::string& in, size_t line = 76) {
     static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -84,7 +85,7 @@ class Bench {
         deliver(raw);
         return measure(name);
     }
-    void deliver(const std::string& raw) { env.deliver(raw, "2026-11-24T10:00:00Z"); }
+    void deliver(const std::string& raw) { env.deliver(raw, test_iso(0, "10:00:00")); }
 
     // Runs embargod --once on what was delivered since the last run. The
     // child's peak RSS includes this process's RSS at fork: keep it small.

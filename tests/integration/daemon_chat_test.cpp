@@ -15,6 +15,7 @@
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
 #include "tests/support/signed_mail.hpp"
+#include "tests/support/test_clock.hpp"
 #include "tests/support/webhook_receiver.hpp"
 
 using namespace embargo;
@@ -37,11 +38,10 @@ bool contains(const std::string& hay, const std::string& needle) {
 }
 
 // Minutes from the test's start, as embargod --now and signature times take
-// them. The start lies an hour ahead so that signatures never predate the keys.
+// them. The start is 08:00 on day 0 of the test timeline (test_clock.hpp):
+// after the back-dated keys' creation and in the real past, on any date.
 struct TestClock {
-    TimePoint start =
-        std::chrono::time_point_cast<std::chrono::minutes>(std::chrono::system_clock::now()) +
-        hours(1);
+    TimePoint start = test_time(0, "08:00");
     TimePoint at(std::chrono::minutes m) const { return start + m; }
     std::string iso(std::chrono::minutes m) const { return format_iso8601(at(m)); }
 };

@@ -28,6 +28,7 @@
 #include "tests/support/child.hpp"
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo;
 using namespace embargo::test;
@@ -35,7 +36,7 @@ using nlohmann::json;
 
 namespace {
 
-const char* kNow = "2026-11-24T12:00:00Z";
+const std::string kNow = test_iso(0, "12:00:00");
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kAsan = true;
@@ -182,7 +183,7 @@ TEST_CASE("SIGKILL at random moments loses nothing and duplicates nothing") {
     // with one gpg encryption less per report than three.
     DaemonEnv env(DaemonEnvOptions{.members = 2, .extra = "[timeline]\ndigest_time =\n"});
     Corpus corpus = generate(rng, total);
-    auto t0 = parse_iso8601("2026-11-24T10:00:00Z");
+    auto t0 = parse_iso8601(test_iso(0, "10:00:00"));
     REQUIRE(t0);
     for (size_t i = 0; i < corpus.raw.size(); ++i)
         env.deliver(corpus.raw[i],

@@ -10,13 +10,14 @@
 
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo::test;
 using nlohmann::json;
 
 namespace {
 
-const char* kNow = "2026-11-24T12:00:00Z";
+const std::string kNow = test_iso(0, "12:00:00");
 
 const std::string kReport =
     "Hi team,\n"
@@ -114,7 +115,7 @@ TEST_CASE("forwarded, HTML, quoted and encrypted copies of a report join its cas
     DaemonEnv env;
     env.deliver(
         mail("Eve Reporter <eve@example.net>", "Heap overflow in header parser", kReport).str(),
-        "2026-11-24T09:00:00Z");
+        test_iso(0, "09:00:00"));
     env.run_once(kNow);
     REQUIRE(env.cases().size() == 1);
     const std::string id = env.cases()[0]["id"];
@@ -130,11 +131,11 @@ TEST_CASE("forwarded, HTML, quoted and encrypted copies of a report join its cas
                      "To: \tsecalert@example.org\n\n\n" +
                          kReport)
                     .str(),
-                "2026-11-24T10:00:00Z");
+                test_iso(0, "10:00:00"));
     // A third reporter sends it as HTML only, under another subject.
     Mail html = mail("Carla <carla@elsewhere.example>", "Security problem", html_of(kReport));
     html.content_type = "text/html; charset=utf-8";
-    env.deliver(html.str(), "2026-11-24T10:05:00Z");
+    env.deliver(html.str(), test_iso(0, "10:05:00"));
     // The reporter asks for news, quoting the report, in a new thread.
     env.deliver(mail("Eve Reporter <eve@example.net>", "Any news?",
                      "Any news on this? I have not heard back yet.\n\n"
@@ -142,7 +143,7 @@ TEST_CASE("forwarded, HTML, quoted and encrypted copies of a report join its cas
                      "wrote:\n" +
                          quoted(kReport))
                     .str(),
-                "2026-11-24T10:10:00Z");
+                test_iso(0, "10:10:00"));
     // And re-sends it encrypted to the team key, re-wrapped by another client.
     std::string rewrapped = kReport;
     auto wrap = rewrapped.find("Proxy\n1.13.4");
@@ -151,7 +152,7 @@ TEST_CASE("forwarded, HTML, quoted and encrypted copies of a report join its cas
     env.deliver(mail("Eve Reporter <eve@example.net>", "Encrypted copy of my report",
                      env.people().encrypt(rewrapped, env.team_fpr()))
                     .str(),
-                "2026-11-24T10:15:00Z");
+                test_iso(0, "10:15:00"));
     env.run_once(kNow);
 
     auto cases = env.cases();
@@ -212,7 +213,7 @@ TEST_CASE("distinct reports on the same template do not join") {
         REQUIRE(text_of.count(g));
         env.deliver(
             mail("Pat <pat@example.net>", "Finding " + std::to_string(++n), text_of[g]).str(),
-            "2026-11-24T09:00:00Z");
+            test_iso(0, "09:00:00"));
     }
     env.run_once(kNow);
     auto cases = env.cases();
@@ -224,7 +225,7 @@ TEST_CASE("distinct reports on the same template do not join") {
 TEST_CASE("a copy of a rejected case's report opens a new case related to it") {
     DaemonEnv env(DaemonEnvOptions{.require_signed_commands = false});
     env.deliver(mail("Finn <finn@example.net>", "Path traversal in admin API", kOtherReport).str(),
-                "2026-11-24T09:00:00Z");
+                test_iso(0, "09:00:00"));
     env.run_once(kNow);
     REQUIRE(env.cases().size() == 1);
     const std::string old_id = env.cases()[0]["id"];
@@ -232,7 +233,7 @@ TEST_CASE("a copy of a rejected case's report opens a new case related to it") {
     env.deliver(mail(alice.header(), "Re: [" + old_id + "] Path traversal in admin API",
                      "/reject the admin port is documented as trusted\n")
                     .str(),
-                "2026-11-24T09:30:00Z");
+                test_iso(0, "09:30:00"));
     env.run_once(kNow);
     REQUIRE(env.show(old_id)["state"] == "rejected");
 
@@ -243,10 +244,10 @@ TEST_CASE("a copy of a rejected case's report opens a new case related to it") {
                      "API\nTo: <secalert@example.org>\n\n\n" +
                          kOtherReport)
                     .str(),
-                "2026-11-24T11:00:00Z");
+                test_iso(0, "11:00:00"));
     // The original reporter sends it again, same subject, same text.
     env.deliver(mail("Finn <finn@example.net>", "Path traversal in admin API", kOtherReport).str(),
-                "2026-11-24T11:05:00Z");
+                test_iso(0, "11:05:00"));
     env.run_once(kNow);
 
     auto all = env.cases(true);

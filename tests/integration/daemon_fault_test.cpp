@@ -26,6 +26,7 @@
 #include "tests/support/child.hpp"
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo;
 using namespace embargo::test;
@@ -34,7 +35,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kT0 = "2026-11-24T12:00:00Z";
+const std::string kT0 = test_iso(0, "12:00:00");
 // Notifications of one plain report with three members: ack + 3 new-case.
 constexpr size_t kPerReport = 4;
 
@@ -268,7 +269,7 @@ TEST_CASE("IMAP server down: exit 1 naming the server, then the next run process
     env.imap().stop();
     for (int i = 0; i < 3; ++i)
         env.deliver(report("down" + std::to_string(i), "Issue " + std::to_string(i)).str(),
-                    "2026-11-24T10:00:00Z");
+                    test_iso(0, "10:00:00"));
     auto r = env.run_once(kT0, 1);
     const std::string server = "127.0.0.1:" + std::to_string(env.imap().port());
     CHECK(contains(r.err, server));
@@ -299,7 +300,7 @@ TEST_CASE("IMAP stalling or dropping the connection mid-fetch: timeout, exit 1, 
         "--BB\nContent-Type: text/plain\n\nSee the attachment.\n--BB\nContent-Type: "
         "application/octet-stream\nContent-Transfer-Encoding: base64\n\n" +
         blob + "--BB--\n";
-    env.deliver(big.str(), "2026-11-24T10:00:00Z");
+    env.deliver(big.str(), test_iso(0, "10:00:00"));
 
     const std::string server = "127.0.0.1:" + std::to_string(proxy.port());
     SECTION("stalled") {
@@ -337,7 +338,7 @@ TEST_CASE("IMAP stalling or dropping the connection mid-fetch: timeout, exit 1, 
 TEST_CASE("SMTP 451: retried with backoff, each notification delivered once") {
     DaemonEnv env(options());
     env.smtp().start(SmtpSink::Options{.refuse_code = 451, .fault_count = 2});
-    env.deliver(report("eve", "Temporary refusal").str(), "2026-11-24T10:00:00Z");
+    env.deliver(report("eve", "Temporary refusal").str(), test_iso(0, "10:00:00"));
 
     auto r1 = env.run_once(at(0));
     CHECK(contains(r1.err, "451"));
@@ -368,7 +369,7 @@ TEST_CASE("SMTP 451: retried with backoff, each notification delivered once") {
 TEST_CASE("SMTP 550: parked, listed by embargoctl outbox with the error, never resent") {
     DaemonEnv env(options());
     env.smtp().start(SmtpSink::Options{.refuse_code = 550, .fault_count = 1});
-    env.deliver(report("eve", "Permanent refusal").str(), "2026-11-24T10:00:00Z");
+    env.deliver(report("eve", "Permanent refusal").str(), test_iso(0, "10:00:00"));
     auto r = env.run_once(at(0));
     CHECK(contains(r.err, "parked"));
     show_log_line("SMTP 550", r.err, "parked");
@@ -379,7 +380,7 @@ TEST_CASE("SMTP 550: parked, listed by embargoctl outbox with the error, never r
     REQUIRE(box.size() == 1);
     CHECK(box[0]["attempts"] == 1);
     CHECK(contains(box[0]["last_error"].get<std::string>(), "550"));
-    CHECK(box[0]["case"] == "EMST-2026-0001");
+    CHECK(box[0]["case"] == test_case_id("EMST", 1));
 
     env.run_once(at(7200));
     CHECK(env.smtp().messages().size() == kPerReport - 1);
@@ -389,7 +390,7 @@ TEST_CASE("SMTP 550: parked, listed by embargoctl outbox with the error, never r
 TEST_CASE("SMTP down: exit 0 (the mailbox worked), queued, delivered once it is back") {
     DaemonEnv env(options());
     env.smtp().stop();
-    env.deliver(report("eve", "Outage").str(), "2026-11-24T10:00:00Z");
+    env.deliver(report("eve", "Outage").str(), test_iso(0, "10:00:00"));
     auto r = env.run_once(at(0));
     const std::string server = "127.0.0.1:" + std::to_string(env.smtp().port());
     CHECK(contains(r.err, server));
@@ -413,7 +414,7 @@ TEST_CASE(
     "Message-ID") {
     DaemonEnv env(options("[smtp]\ntimeout = 2s\n"));
     env.smtp().start(SmtpSink::Options{.stall_seconds = 5, .fault_count = 1});
-    env.deliver(report("eve", "Slow server").str(), "2026-11-24T10:00:00Z");
+    env.deliver(report("eve", "Slow server").str(), test_iso(0, "10:00:00"));
     auto started = std::chrono::steady_clock::now();
     auto r = env.run_once(at(0));
     auto took = std::chrono::steady_clock::now() - started;
@@ -438,7 +439,7 @@ TEST_CASE(
 TEST_CASE("database locked by another process past the busy timeout: exit 1, nothing lost") {
     DaemonEnv env(options());
     env.run_once(kT0);  // creates the database
-    env.deliver(report("eve", "Locked database").str(), "2026-11-24T10:00:00Z");
+    env.deliver(report("eve", "Locked database").str(), test_iso(0, "10:00:00"));
     RunResult r;
     {
         // Another process's write lock, held longer than embargod waits (10 s).
@@ -477,7 +478,7 @@ TEST_CASE("disk full under the database: exit 1 naming it, processed once there 
     }
     const std::string db = env.dir() + "/small/embargo.db";
     edit_config(env, "database = " + env.db_path(), "database = " + db);
-    env.deliver(report("eve", "Small first report").str(), "2026-11-24T10:00:00Z");
+    env.deliver(report("eve", "Small first report").str(), test_iso(0, "10:00:00"));
     env.run_once(kT0);
     REQUIRE(env.cases(true).size() == 1);
 
@@ -485,7 +486,7 @@ TEST_CASE("disk full under the database: exit 1 naming it, processed once there 
     Mail big = report("zed", "Large report");
     big.body = std::string(2000, 'x') + "\n";
     for (int i = 0; i < 1000; ++i) big.body += std::string(2000, 'a' + i % 26) + "\n";
-    env.deliver(big.str(), "2026-11-24T10:01:00Z");
+    env.deliver(big.str(), test_iso(0, "10:01:00"));
     auto r = env.embargod({"--once", "--now", kT0});
     INFO(r.err);
     CHECK(r.exit_code == 1);
@@ -535,7 +536,7 @@ TEST_CASE("gpg-agent killed between runs and during one: encrypted reports are s
     DaemonEnv env(options());
     const std::string home = env.team_home().path();
     env.deliver(encrypted_report(env, "first", "The first secret text.").str(),
-                "2026-11-24T10:00:00Z");
+                test_iso(0, "10:00:00"));
     env.run_once(kT0);
     pid_t agent = agent_pid(home);
     REQUIRE(agent > 0);  // the decryption started it
@@ -544,7 +545,7 @@ TEST_CASE("gpg-agent killed between runs and during one: encrypted reports are s
     for (int i = 0; i < 50 && ::kill(agent, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
 
     env.deliver(encrypted_report(env, "second", "The second secret text.").str(),
-                "2026-11-24T10:01:00Z");
+                test_iso(0, "10:01:00"));
     env.run_once(kT0);
     CHECK(agent_pid(home) > 0);
     CHECK(agent_pid(home) != agent);
@@ -553,7 +554,7 @@ TEST_CASE("gpg-agent killed between runs and during one: encrypted reports are s
     for (int i = 0; i < 10; ++i)
         env.deliver(
             encrypted_report(env, "busy" + std::to_string(i), "Secret " + std::to_string(i)).str(),
-            "2026-11-24T10:02:00Z");
+            test_iso(0, "10:02:00"));
     int killed = 0;
     std::optional<ChildResult> busy;
     {

@@ -5,12 +5,13 @@
 
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo::test;
 using nlohmann::json;
 
 namespace {
-const char* kNow = "2026-11-24T12:00:00Z";
+const std::string kNow = test_iso(0, "12:00:00");
 
 Mail report(const std::string& from, const std::string& subject) {
     Mail m;
@@ -22,20 +23,21 @@ Mail report(const std::string& from, const std::string& subject) {
 }  // namespace
 
 TEST_CASE("reports open cases with leads in rotation, skipping an away member") {
-    DaemonEnv env(DaemonEnvOptions{.away = {"carol@example.org 2026-11-20 2026-11-30"}});
+    DaemonEnv env(
+        DaemonEnvOptions{.away = {"carol@example.org " + test_date(-4) + " " + test_date(6)}});
     auto r1 = report("Eve <eve@example.net>", "Heap overflow in header parser");
-    env.deliver(r1.str(), "2026-11-24T10:00:00Z");
+    env.deliver(r1.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
 
     // Overdue is judged at the run's time, not today's, so the test holds on any date.
     auto cases = env.ctl_json({"cases", "--now", kNow});
     REQUIRE(cases.size() == 1);
     const auto& c = cases[0];
-    CHECK(c["id"] == "EMST-2026-0001");
+    CHECK(c["id"] == test_case_id("EMST", 1));
     CHECK(c["state"] == "triage");
     CHECK(c["lead"] == "alice@example.org");
     CHECK(c["reporters"] == json::array({"eve@example.net"}));
-    CHECK(c["received_at"] == "2026-11-24T10:00:00Z");
+    CHECK(c["received_at"] == test_iso(0, "10:00:00"));
     CHECK(c["subject"] == "Heap overflow in header parser");
     CHECK(c["reports"] == 1);
     CHECK(c["messages"] == 1);
@@ -44,12 +46,12 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
     CHECK(c["release_date"].is_null());
     REQUIRE(c["milestones"].size() == 5);
     CHECK(c["milestones"][0] == json({{"name", "organize"},
-                                      {"due", "2026-11-25T10:00:00Z"},
+                                      {"due", test_iso(1, "10:00:00")},
                                       {"done", nullptr},
                                       {"overdue", false}}));
-    CHECK(c["milestones"][1]["due"] == "2026-12-01T10:00:00Z");
-    CHECK(c["milestones"][2]["due"] == "2026-12-01T10:00:00Z");
-    CHECK(c["milestones"][3]["due"] == "2026-12-15T10:00:00Z");
+    CHECK(c["milestones"][1]["due"] == test_iso(7, "10:00:00"));
+    CHECK(c["milestones"][2]["due"] == test_iso(7, "10:00:00"));
+    CHECK(c["milestones"][3]["due"] == test_iso(21, "10:00:00"));
     CHECK(c["milestones"][4]["due"].is_null());
 
     // Three more reports: bob, then alice (carol is away), then bob.
@@ -57,14 +59,14 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
         env.deliver(report("R" + std::to_string(i) + " <r" + std::to_string(i) + "@example.net>",
                            "Distinct problem number " + std::to_string(i))
                         .str(),
-                    "2026-11-24T11:00:00Z");
+                    test_iso(0, "11:00:00"));
     env.run_once(kNow);
     cases = env.cases();
     REQUIRE(cases.size() == 4);
     CHECK(cases[1]["lead"] == "bob@example.org");
     CHECK(cases[2]["lead"] == "alice@example.org");
     CHECK(cases[3]["lead"] == "bob@example.org");
-    CHECK(cases[3]["id"] == "EMST-2026-0004");
+    CHECK(cases[3]["id"] == test_case_id("EMST", 4));
 
     auto rot = env.ctl_json({"rotation", "--now", kNow});
     CHECK(rot["order"] ==
@@ -79,7 +81,7 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
           "order: alice@example.org, bob@example.org, carol@example.org\n"
           "away:  carol@example.org\n"
           "next:  alice@example.org\n");
-    auto show_text = env.ctl({"show", "EMST-2026-0001", "--now", kNow});
+    auto show_text = env.ctl({"show", test_case_id("EMST", 1), "--now", kNow});
     INFO(show_text.out);
     CHECK(show_text.exit_code == 0);
     CHECK(show_text.out.find("  reporters: eve@example.net\n") != std::string::npos);
@@ -87,14 +89,14 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
     CHECK(show_text.out.find("  flags:     -\n") != std::string::npos);
     CHECK(show_text.out.find('[') == std::string::npos);
     // After the absence carol is next in line again.
-    auto later = env.ctl_json({"rotation", "--now", "2026-12-02T00:00:00Z"});
+    auto later = env.ctl_json({"rotation", "--now", test_iso(8, "00:00:00")});
     CHECK(later["away"].empty());
     CHECK(later["next"] == "carol@example.org");
 
     // Running again changes nothing.
     env.run_once(kNow);
     CHECK(env.cases().size() == 4);
-    CHECK(env.show("EMST-2026-0001")["messages"] == 1);
+    CHECK(env.show(test_case_id("EMST", 1))["messages"] == 1);
 
     auto audit = env.ctl({"audit"});
     CHECK(audit.exit_code == 0);
@@ -104,7 +106,7 @@ TEST_CASE("reports open cases with leads in rotation, skipping an away member") 
 TEST_CASE("replies thread by References and by subject tag and unknown replies open cases") {
     DaemonEnv env;
     auto r1 = report("Eve <eve@example.net>", "Use after free in resolver");
-    env.deliver(r1.str(), "2026-11-24T10:00:00Z");
+    env.deliver(r1.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
 
     Mail by_refs;
@@ -114,25 +116,25 @@ TEST_CASE("replies thread by References and by subject tag and unknown replies o
     by_refs.in_reply_to = r1.message_id;
     by_refs.references = r1.message_id;
     by_refs.body = "More detail: it needs IPv6.\n";
-    env.deliver(by_refs.str(), "2026-11-24T10:30:00Z");
+    env.deliver(by_refs.str(), test_iso(0, "10:30:00"));
 
     Mail by_tag;
     by_tag.from = "Alice Example <alice@example.org>";
-    by_tag.subject = "Re: [EMST-2026-0001] something else entirely";
+    by_tag.subject = "Re: [" + test_case_id("EMST", 1) + "] something else entirely";
     by_tag.body = "Looking at it.\n";
-    env.deliver(by_tag.str(), "2026-11-24T10:40:00Z");
+    env.deliver(by_tag.str(), test_iso(0, "10:40:00"));
 
     Mail stray;
     stray.from = "Mallory <mallory@example.com>";
     stray.subject = "Re: a thread we never saw";
     stray.in_reply_to = "unknown-thread@elsewhere.example";
     stray.references = "unknown-thread@elsewhere.example";
-    env.deliver(stray.str(), "2026-11-24T10:50:00Z");
+    env.deliver(stray.str(), test_iso(0, "10:50:00"));
     env.run_once(kNow);
 
     auto cases = env.cases();
     REQUIRE(cases.size() == 2);
-    auto c1 = env.show("EMST-2026-0001");
+    auto c1 = env.show(test_case_id("EMST", 1));
     CHECK(c1["messages"] == 3);
     CHECK(c1["reports"] == 1);
     REQUIRE(c1["message_list"].size() == 3);
@@ -143,19 +145,19 @@ TEST_CASE("replies thread by References and by subject tag and unknown replies o
     CHECK(c1["reporters"] == json::array({"eve@example.net"}));
     CHECK(cases[1]["reporters"] == json::array({"mallory@example.com"}));
     CHECK(cases[1]["subject"] == "Re: a thread we never saw");
-    CHECK(env.show("EMST-2026-0002")["messages"] == 1);
+    CHECK(env.show(test_case_id("EMST", 2))["messages"] == 1);
 }
 
 TEST_CASE("a UIDVALIDITY change rescans without duplicating anything") {
     DaemonEnv env;
     for (int i = 0; i < 3; ++i)
         env.deliver(report("Eve <eve@example.net>", "Problem " + std::to_string(i)).str(),
-                    "2026-11-24T10:00:00Z");
+                    test_iso(0, "10:00:00"));
     env.run_once(kNow);
     REQUIRE(env.cases().size() == 3);
     env.imap().change_uidvalidity();
     env.deliver(report("Zed <zed@example.net>", "A new one after the renumbering").str(),
-                "2026-11-24T11:00:00Z");
+                test_iso(0, "11:00:00"));
     auto r = env.run_once(kNow);
     CHECK(r.err.find("UIDVALIDITY changed") != std::string::npos);
     auto cases = env.cases();
@@ -232,16 +234,16 @@ TEST_CASE("configuration errors exit 2 naming file, line and key") {
     CHECK(r.err.find("organize") != std::string::npos);
     auto u = env.embargod({"--once", "--bogus"});
     CHECK(u.exit_code == 2);
-    auto ctl = env.ctl({"show", "EMST-2026-0999"});
+    auto ctl = env.ctl({"show", test_case_id("EMST", 999)});
     CHECK(ctl.exit_code != 0);
 }
 
 TEST_CASE("an unknown case exits 1 naming it and a missing mailbox exits 1") {
     DaemonEnv env;
     env.run_once(kNow);
-    auto r = env.ctl({"show", "EMST-2026-0042"});
+    auto r = env.ctl({"show", test_case_id("EMST", 42)});
     CHECK(r.exit_code == 1);
-    CHECK(r.err.find("EMST-2026-0042") != std::string::npos);
+    CHECK(r.err.find(test_case_id("EMST", 42)) != std::string::npos);
     env.imap().stop();
     env.run_once(kNow, 1);
 }

@@ -9,12 +9,13 @@
 
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo::test;
 using nlohmann::json;
 
 namespace {
-const char* kNow = "2026-11-24T12:00:00Z";
+const std::string kNow = test_iso(0, "12:00:00");
 const char* kSubject = "Heap overflow in header parser";
 const char* kSecretText = "The parser overflows on a 70000-byte header line";
 
@@ -64,7 +65,7 @@ void check_common_headers(const ReceivedMail& m, const std::string& case_id) {
 TEST_CASE("a report produces one ack and one encrypted new-case per member") {
     DaemonEnv env;
     auto report = plain_report();
-    env.deliver(report.str(), "2026-11-24T10:00:00Z");
+    env.deliver(report.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
     REQUIRE(env.smtp().wait_for(4, std::chrono::seconds(10)));
     auto all = env.smtp().messages();
@@ -75,17 +76,17 @@ TEST_CASE("a report produces one ack and one encrypted new-case per member") {
 
     // The reporter has no key: the ack says what happens next and nothing of the report.
     const auto& ack = acks[0];
-    check_common_headers(ack, "EMST-2026-0001");
+    check_common_headers(ack, test_case_id("EMST", 1));
     CHECK(ack.rcpts[0] == "eve@example.net");
     CHECK(ack.header("In-Reply-To") == "<" + report.message_id + ">");
     CHECK(ack.header("Auto-Submitted") == "auto-generated");
-    CHECK(ack.raw.find("EMST-2026-0001") != std::string::npos);
+    CHECK(ack.raw.find(test_case_id("EMST", 1)) != std::string::npos);
     CHECK(ack.raw.find(kSubject) == std::string::npos);
     CHECK(ack.raw.find(kSecretText) == std::string::npos);
 
     std::set<std::string> to;
     for (const auto& m : news) {
-        check_common_headers(m, "EMST-2026-0001");
+        check_common_headers(m, test_case_id("EMST", 1));
         to.insert(m.rcpts[0]);
         CHECK(m.header("Content-Type").find("multipart/encrypted") != std::string::npos);
         CHECK(m.raw.find(kSecretText) == std::string::npos);
@@ -94,11 +95,13 @@ TEST_CASE("a report produces one ack and one encrypted new-case per member") {
         CHECK(d.decryption_okay());
         CHECK(d.good_signature_by(env.team_fpr()));
         CHECK(d.plaintext.find(kSecretText) != std::string::npos);
-        CHECK(d.plaintext.find("Case: EMST-2026-0001") != std::string::npos);
+        CHECK(d.plaintext.find("Case: " + test_case_id("EMST", 1)) != std::string::npos);
         // The real subject is inside, as a protected header.
         CHECK(d.plaintext.find(kSubject) != std::string::npos);
-        CHECK(d.plaintext.find("[EMST-2026-0001] New report: ") != std::string::npos);
-        CHECK(d.plaintext.find("[EMST-2026-0001] [EMST-2026-0001]") == std::string::npos);
+        CHECK(d.plaintext.find("[" + test_case_id("EMST", 1) + "] New report: ") !=
+              std::string::npos);
+        CHECK(d.plaintext.find("[" + test_case_id("EMST", 1) + "] [" + test_case_id("EMST", 1) +
+                               "]") == std::string::npos);
     }
     CHECK(to == std::set<std::string>{"alice@example.org", "bob@example.org", "carol@example.org"});
 
@@ -114,28 +117,28 @@ TEST_CASE("a reporter's reply is relayed to the lead and Fix Team, not back to t
     auto dave = env.make_person("Dave Engineer", "dave@example.net");
     env.team_home().import(env.people().export_public(dave.fpr));
     auto report = plain_report();
-    env.deliver(report.str(), "2026-11-24T10:00:00Z");
+    env.deliver(report.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
 
     Mail cc;
     cc.from = env.members()[0].header();  // alice, the lead
-    cc.subject = "Re: [EMST-2026-0001] new case";
+    cc.subject = "Re: [" + test_case_id("EMST", 1) + "] new case";
     cc.message_id = unique_message_id("cc");
-    cc.body = "> Case: EMST-2026-0001\n\n/cc dave@example.net\n";
-    env.deliver(cc.str(), "2026-11-24T12:10:00Z");
-    env.run_once("2026-11-24T12:15:00Z");
-    CHECK(env.show("EMST-2026-0001")["fix_team"] == json::array({"dave@example.net"}));
+    cc.body = "> Case: " + test_case_id("EMST", 1) + "\n\n/cc dave@example.net\n";
+    env.deliver(cc.str(), test_iso(0, "12:10:00"));
+    env.run_once(test_iso(0, "12:15:00"));
+    CHECK(env.show(test_case_id("EMST", 1))["fix_team"] == json::array({"dave@example.net"}));
 
     size_t before = env.smtp().messages().size();
     Mail reply;
     reply.from = "Eve <eve@example.net>";
-    reply.subject = "Re: [EMST-2026-0001] report received";
+    reply.subject = "Re: [" + test_case_id("EMST", 1) + "] report received";
     reply.message_id = unique_message_id("eve-reply");
     reply.in_reply_to = report.message_id;
     reply.references = report.message_id;
     reply.body = "It also crashes with HTTP/2.\n";
-    env.deliver(reply.str(), "2026-11-24T13:00:00Z");
-    env.run_once("2026-11-24T13:05:00Z");
+    env.deliver(reply.str(), test_iso(0, "13:00:00"));
+    env.run_once(test_iso(0, "13:05:00"));
     auto all = env.smtp().messages();
     std::vector<ReceivedMail> relays;
     for (size_t i = before; i < all.size(); ++i)
@@ -143,7 +146,7 @@ TEST_CASE("a reporter's reply is relayed to the lead and Fix Team, not back to t
     std::set<std::string> to;
     for (const auto& m : relays) {
         to.insert(m.rcpts[0]);
-        check_common_headers(m, "EMST-2026-0001");
+        check_common_headers(m, test_case_id("EMST", 1));
         auto d = env.people().decrypt(m.raw.substr(m.raw.find("-----BEGIN PGP MESSAGE-----")));
         CHECK(d.decryption_okay());
         CHECK(d.plaintext.find("It also crashes with HTTP/2.") != std::string::npos);
@@ -154,7 +157,7 @@ TEST_CASE("a reporter's reply is relayed to the lead and Fix Team, not back to t
 TEST_CASE("an SMTP outage keeps notifications in the outbox and later each is delivered once") {
     DaemonEnv env;
     env.smtp().stop();
-    env.deliver(plain_report().str(), "2026-11-24T10:00:00Z");
+    env.deliver(plain_report().str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);  // SMTP down does not make --once fail
     auto pending = env.ctl_json({"outbox"});
     REQUIRE(pending.size() == 7);  // ack, 3 new-case, 3 digest
@@ -163,15 +166,15 @@ TEST_CASE("an SMTP outage keeps notifications in the outbox and later each is de
         if (o["kind"] == "digest")
             CHECK(o["case"].is_null());  // the digest spans cases
         else
-            CHECK(o["case"] == "EMST-2026-0001");
+            CHECK(o["case"] == test_case_id("EMST", 1));
     }
     CHECK_FALSE(pending[0]["last_error"].is_null());
 
     env.smtp().start({});
     // Backoff: the first retry is due a minute later.
-    env.run_once("2026-11-24T12:05:00Z");
+    env.run_once(test_iso(0, "12:05:00"));
     REQUIRE(env.smtp().wait_for(7, std::chrono::seconds(10)));
-    env.run_once("2026-11-24T12:10:00Z");
+    env.run_once(test_iso(0, "12:10:00"));
     auto all = env.smtp().messages();
     CHECK(all.size() == 7);
     std::map<std::string, int> ids;
@@ -184,7 +187,7 @@ TEST_CASE("an SMTP outage keeps notifications in the outbox and later each is de
 TEST_CASE("auto-replies and bounces are never answered") {
     DaemonEnv env;
     auto report = plain_report();
-    env.deliver(report.str(), "2026-11-24T10:00:00Z");
+    env.deliver(report.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
     REQUIRE(env.smtp().wait_for(4, std::chrono::seconds(10)));
     auto ack = of_kind(env.smtp().messages(), "ack").at(0);
@@ -195,14 +198,14 @@ TEST_CASE("auto-replies and bounces are never answered") {
     vacation.in_reply_to = ack.header("Message-ID").substr(1, ack.header("Message-ID").size() - 2);
     vacation.headers = {{"Auto-Submitted", "auto-replied"}};
     vacation.body = "I am away until Monday.\n";
-    env.deliver(vacation.str(), "2026-11-24T12:01:00Z");
+    env.deliver(vacation.str(), test_iso(0, "12:01:00"));
 
     Mail bounce;
     bounce.from = "Mail Delivery System <MAILER-DAEMON@example.net>";
     bounce.subject = "Undelivered Mail Returned to Sender";
     bounce.body = "This is the mail system.\n";
-    env.deliver(bounce.str(), "2026-11-24T12:02:00Z");
-    env.run_once("2026-11-24T12:05:00Z");
+    env.deliver(bounce.str(), test_iso(0, "12:02:00"));
+    env.run_once(test_iso(0, "12:05:00"));
     for (const auto& m : env.smtp().messages()) {
         CHECK(m.rcpts[0] != "mailer-daemon@example.net");
         if (m.rcpts[0] == "eve@example.net") CHECK(m.header("X-Embargo-Kind") == "ack");

@@ -6,12 +6,13 @@
 
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo::test;
 using nlohmann::json;
 
 namespace {
-const char* kNow = "2026-11-24T12:00:00Z";
+const std::string kNow = test_iso(0, "12:00:00");
 
 // RFC 3156 multipart/encrypted around an encrypted MIME entity.
 Mail pgp_mime(const Person& from, const std::string& armored) {
@@ -59,10 +60,10 @@ TEST_CASE("an encrypted report with the reporter's key is read and answered encr
     auto armored = env.people().encrypt(
         inner_entity(secret_subject, secret_text, env.people().export_public(eve.fpr)),
         env.team_fpr(), eve.fpr);
-    env.deliver(pgp_mime(eve, armored).str(), "2026-11-24T10:00:00Z");
+    env.deliver(pgp_mime(eve, armored).str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
 
-    auto c = env.show("EMST-2026-0001");
+    auto c = env.show(test_case_id("EMST", 1));
     CHECK(c["encrypted"] == true);
     CHECK(c["subject"] == secret_subject);  // from the protected headers
     CHECK(c["flags"].empty());
@@ -86,7 +87,7 @@ TEST_CASE("an encrypted report with the reporter's key is read and answered encr
     auto d = env.people().decrypt(acks[0].raw.substr(acks[0].raw.find("-----BEGIN PGP MESSAGE")));
     CHECK(d.decryption_okay());
     CHECK(d.good_signature_by(env.team_fpr()));
-    CHECK(d.plaintext.find("EMST-2026-0001") != std::string::npos);
+    CHECK(d.plaintext.find(test_case_id("EMST", 1)) != std::string::npos);
     for (const auto& n : of_kind(env.smtp().messages(), "new-case")) {
         CHECK(n.raw.find(secret_subject) == std::string::npos);
         CHECK(n.raw.find(secret_text) == std::string::npos);
@@ -96,11 +97,11 @@ TEST_CASE("an encrypted report with the reporter's key is read and answered encr
     // A later plain reply with the protected subject's tag threads into the case.
     Mail reply;
     reply.from = eve.header();
-    reply.subject = "Re: [EMST-2026-0001] report received";
+    reply.subject = "Re: [" + test_case_id("EMST", 1) + "] report received";
     reply.body = "Any news?\n";
-    env.deliver(reply.str(), "2026-11-24T12:30:00Z");
-    env.run_once("2026-11-24T12:40:00Z");
-    CHECK(env.show("EMST-2026-0001")["messages"] == 2);
+    env.deliver(reply.str(), test_iso(0, "12:30:00"));
+    env.run_once(test_iso(0, "12:40:00"));
+    CHECK(env.show(test_case_id("EMST", 1))["messages"] == 2);
     CHECK(env.cases().size() == 1);
 }
 
@@ -112,9 +113,9 @@ TEST_CASE("inline PGP in a plain part is decrypted") {
     m.subject = "inline report";
     m.body = env.people().encrypt("Inline secret: the cache is poisoned by Host headers.\n",
                                   env.team_fpr());
-    env.deliver(m.str(), "2026-11-24T10:00:00Z");
+    env.deliver(m.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
-    auto c = env.show("EMST-2026-0001");
+    auto c = env.show(test_case_id("EMST", 1));
     CHECK(c["encrypted"] == true);
     CHECK(c["flags"].empty());
     CHECK(c["message_list"][0]["text"].get<std::string>().find("the cache is poisoned") !=
@@ -127,12 +128,12 @@ TEST_CASE("mail encrypted to someone else is flagged undecryptable and its sende
     auto eve = env.make_person("Eve Reporter", "eve@example.net");
     auto other = env.make_person("Somebody Else", "else@example.com");
     auto armored = env.people().encrypt(inner_entity("secret", "not for the team"), other.fpr);
-    env.deliver(pgp_mime(eve, armored).str(), "2026-11-24T10:00:00Z");
+    env.deliver(pgp_mime(eve, armored).str(), test_iso(0, "10:00:00"));
     Mail truncated;
     truncated.from = "Trudy <trudy@example.net>";
     truncated.subject = "truncated armor";
     truncated.body = "-----BEGIN PGP MESSAGE-----\n\nhQEMA5x1\n";
-    env.deliver(truncated.str(), "2026-11-24T10:05:00Z");
+    env.deliver(truncated.str(), test_iso(0, "10:05:00"));
     env.run_once(kNow);
 
     auto cases = env.cases();
@@ -156,23 +157,24 @@ TEST_CASE("a member's clearsigned reply records the signer's fingerprint") {
     DaemonEnv env;
     Mail report;
     report.message_id = unique_message_id("r");
-    env.deliver(report.str(), "2026-11-24T10:00:00Z");
+    env.deliver(report.str(), test_iso(0, "10:00:00"));
     env.run_once(kNow);
     const auto& alice = env.members()[0];
     Mail reply;
     reply.from = alice.header();
-    reply.subject = "Re: [EMST-2026-0001] new case";
+    reply.subject = "Re: [" + test_case_id("EMST", 1) + "] new case";
     reply.in_reply_to = report.message_id;
-    reply.body = env.people().clearsign("Case: EMST-2026-0001\nI am on it.\n", alice.fpr);
-    env.deliver(reply.str(), "2026-11-24T12:10:00Z");
+    reply.body =
+        env.people().clearsign("Case: " + test_case_id("EMST", 1) + "\nI am on it.\n", alice.fpr);
+    env.deliver(reply.str(), test_iso(0, "12:10:00"));
     Mail forged = reply;
     forged.message_id = unique_message_id("forged");
     forged.body = reply.body;
     auto pos = forged.body.find("I am on it.");
     forged.body.replace(pos, 11, "I am off it");
-    env.deliver(forged.str(), "2026-11-24T12:11:00Z");
-    env.run_once("2026-11-24T12:20:00Z");
-    auto c = env.show("EMST-2026-0001");
+    env.deliver(forged.str(), test_iso(0, "12:11:00"));
+    env.run_once(test_iso(0, "12:20:00"));
+    auto c = env.show(test_case_id("EMST", 1));
     REQUIRE(c["message_list"].size() == 3);
     CHECK(c["message_list"][1]["signature"] == "valid");
     CHECK(c["message_list"][1]["signed_by"] == alice.fpr);

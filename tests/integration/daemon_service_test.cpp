@@ -31,6 +31,7 @@
 
 #include "tests/support/daemon_env.hpp"
 #include "tests/support/mail.hpp"
+#include "tests/support/test_clock.hpp"
 
 using namespace embargo::test;
 using namespace std::chrono_literals;
@@ -487,7 +488,7 @@ TEST_CASE("embargoctl backup copies the live database consistently") {
         CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
     }
     // The same cases, read through embargoctl with the backup as database.
-    const std::string now = "2026-11-24T12:00:00Z";
+    const std::string now = test_iso(0, "12:00:00");
     std::string conf = read_file(env.config_path());
     const std::string backup_conf = env.dir() + "/backup.conf";
     write_file(backup_conf, replace_line(conf, "database = ", "database = " + backup), 0600);

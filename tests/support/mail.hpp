@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/test_clock.hpp"
+
 namespace embargo::test {
 
 struct Mail {
@@ -14,7 +16,8 @@ struct Mail {
     std::string message_id;  // without <>; generated when empty
     std::string in_reply_to;
     std::string references;  // space-separated ids without <>
-    std::string date = "Tue, 24 Nov 2026 10:00:00 +0000";
+    // The Date header; 10:00 on day 0 of the test timeline (test_clock.hpp).
+    std::string date = test_rfc5322(0, "10:00");
     std::vector<std::pair<std::string, std::string>> headers;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body = "The header parser overflows its buffer on a 70000-byte header line.\n";

@@ -26,6 +26,10 @@ std::string test_rfc5322(int day, const std::string& hhmm) {
     return format_rfc5322(test_time(day, hhmm));
 }
 
+std::string test_date(int day) {
+    return test_iso(day, "00:00").substr(0, 10);
+}
+
 std::string test_case_id(const std::string& prefix, int n) {
     const std::chrono::year_month_day ymd{test_day0()};
     std::string num = std::to_string(n);

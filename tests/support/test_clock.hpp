@@ -24,6 +24,9 @@ TimePoint test_time(int day, const std::string& hhmm);
 std::string test_iso(int day, const std::string& hhmm);
 std::string test_rfc5322(int day, const std::string& hhmm);
 
+// The date of `day` as "YYYY-MM-DD" (UTC), as [team] away and --now take it.
+std::string test_date(int day);
+
 // The case id PREFIX-YEAR-NNNN of the n-th case opened on day 0.
 std::string test_case_id(const std::string& prefix, int n);
 
