@@ -138,8 +138,14 @@ int run(int argc, char** argv) {
                       << "  lead:      " << c->lead << "\n"
                       << "  reporters: " << daemon::human_list(j["reporters"]) << "\n"
                       << "  fix team:  " << daemon::human_list(j["fix_team"]) << "\n"
-                      << "  flags:     " << daemon::human_list(j["flags"]) << "\n"
-                      << "  milestones:\n";
+                      << "  flags:     " << daemon::human_list(j["flags"]) << "\n";
+            if (const auto& a = j["advisory"]; !a.is_null()) {
+                std::cout << "  advisory:  " << a["ghsa_id"].get<std::string>() << "  "
+                          << a["url"].get<std::string>() << "\n";
+                if (!a["fork_url"].is_null())
+                    std::cout << "  fork:      " << a["fork_url"].get<std::string>() << "\n";
+            }
+            std::cout << "  milestones:\n";
             for (const auto& m : c->milestones)
                 std::printf("    %-14s due %-21s done %s%s\n",
                             std::string(to_string(m.name)).c_str(), table_time(m.due).c_str(),

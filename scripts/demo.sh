@@ -5,7 +5,10 @@
 # keys, delivers sample reports and signed replies, runs embargod --once over
 # them (three rounds: reports, the leads' first commands, an announcement that
 # also goes to a chat channel's webhook on loopback), and shows the cases, the
-# mail the daemon sent and the chat post.
+# mail the daemon sent, the chat post and the calls to the forge: GitHub's
+# security-advisory API as its official OpenAPI description defines it,
+# served by Prism on loopback (a draft advisory per case, the Fix Team's
+# login as collaborator, the temporary private fork).
 # Everything is removed on exit, also on failure or Ctrl-C (EB_KEEP=1 keeps
 # the work directory). Exits non-zero when anything does not work.
 #
@@ -17,6 +20,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/dovecot.sh
 . scripts/lib/sink.sh
 . scripts/lib/webhook.sh
+. scripts/lib/prism.sh
 . scripts/lib/gpg.sh
 . scripts/lib/config.sh
 . scripts/lib/mail.sh
@@ -51,7 +55,9 @@ W=$EB_WORK
 dovecot_start "$W/imap"
 sink_start "$W/smtp"
 hook_start "$W/chat"
+prism_start "$W/forge"
 eb_ok "Dovecot on 127.0.0.1:$DOVECOT_PORT, SMTP sink on 127.0.0.1:$SINK_PORT, chat webhook on 127.0.0.1:$HOOK_PORT, work dir $W"
+eb_ok "GitHub API (Prism serving GitHub's OpenAPI description, requests checked against it) on $PRISM_URL"
 
 # The daemon's keyring (team key + the members' public keys) and everyone
 # else's secret keys (members, reporters, a Fix Team engineer).
@@ -93,7 +99,13 @@ printf '%s\n' "$HOOK_URL/hooks/general/demo-secret-token" >"$W/chat-general.url"
 chmod 600 "$W/chat-general.url"
 printf '\n[chat]\ntarget = general slack %s announcement,release-announcement\n' \
   "$W/chat-general.url" >>"$CONF"
-eb_ok "config $CONF: team alice, bob (away), carol; digest off; encrypt = required; announcements also to chat"
+# The forge: GitHub repository security advisories of example/proxy; the
+# token is a secret in an owner-only file; Dave's GitHub login.
+printf '%s\n' "ghp_demoSecretToken0123456789abcdefghij" >"$W/github.token"
+chmod 600 "$W/github.token"
+printf '\n[forge]\ntype = github\napi_url = %s\nrepository = example/proxy\ntoken_file = %s\nlogin = dave@example.net dave-engineer\n' \
+  "$PRISM_URL" "$W/github.token" >>"$CONF"
+eb_ok "config $CONF: team alice, bob (away), carol; digest off; encrypt = required; announcements also to chat; advisories on the forge"
 
 embargod_round() {
   local now=$1 rc=0
@@ -158,6 +170,7 @@ C2=$(case_of rita@example.com)
 [ -n "$C1" ] && [ -n "$C2" ] && [ "$C1" != "$C2" ] ||
   eb_die "expected two cases (eve's and rita's); embargoctl cases says: $cases_json"
 eb_ok "embargod filed them into $C1 (eve, 2 reports) and $C2 (rita); $(sink_count) mails sent"
+eb_ok "forge: $(prism_calls | grep -c 'security-advisories ') draft advisories created (one per case, no report text)"
 
 # --- 4. round 2: the leads answer ----------------------------------------------
 eb_section "Round 2: the Fix Leads reply to their new-case notices ($T1)"
@@ -184,10 +197,11 @@ reply_to_notice "$M/4.eml" "$C1" "$lead1" pgpmime "lead-1@example.org" \
   "Confirmed, I take it. Dave knows the HPACK code.
 
 /cc dave@example.net
+/fork
 /cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
 /affects 1.13.4 master"
 dovecot_deliver "$M/4.eml" "$(at '+45 minutes')"
-eb_step "$lead1 ($C1): PGP/MIME signed: /cc dave@example.net, /cvss 9.8, /affects 1.13.4 master"
+eb_step "$lead1 ($C1): PGP/MIME signed: /cc dave@example.net, /fork, /cvss 9.8, /affects 1.13.4 master"
 
 reply_to_notice "$M/5.eml" "$C2" "$lead2" clearsign "lead-2@example.org" \
   "Only reachable from localhost in the default configuration.
@@ -202,6 +216,7 @@ embargod_round "$T1"
 eb_ok "$(($(sink_count) - before)) more mails sent"
 [ "$(hook_count)" -eq 0 ] || eb_die "something was posted to chat before any announcement"
 eb_ok "nothing posted to chat: new cases, command results and relays stay in encrypted mail"
+eb_ok "forge: dave-engineer made a collaborator on $C1's advisory, its private fork requested; the fork's URL mailed encrypted to the lead and Fix Team"
 
 # --- 5. round 3: the announcement, by mail and to chat ---------------------------
 T2=$(at "+100 minutes")
@@ -231,6 +246,8 @@ sink_table
 eb_section "The chat post (Slack incoming-webhook JSON, its text)"
 post=$(cat "$HOOK_POSTS"/000001.body)
 printf '%s' "$post" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["text"])' | sed 's/^/  /'
+eb_section "Forge calls Prism received (method, path, its answer), in order"
+prism_calls | sed 's/^/  /'
 eb_section "embargoctl audit"
 ctl audit | sed 's/^/  /'
 
@@ -250,7 +267,7 @@ print("; ".join(problems))')
 [ -z "$check" ] || eb_die "$C1: $check"
 kinds=$(for j in "$SINK_MAIL"/*.eml; do header_of "$j" X-Embargo-Kind; done | sort | uniq -c |
   awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
-for k in ack new-case duplicate command-result relay slowed announcement; do
+for k in ack new-case duplicate command-result relay slowed announcement private-fork; do
   grep -qw -- "$k" <<<"$kinds" || eb_die "no $k notification was sent (sent: $kinds)"
 done
 [ "$(ctl outbox --json)" = "[]" ] || eb_die "the outbox still holds mail: $(ctl outbox)"
@@ -262,8 +279,32 @@ for secret in hpack_decode "Heap overflow" eve@example.net "AV:N/AC:L"; do
   ! grep -qF -- "$secret" <<<"$post" || eb_die "the chat post leaks \"$secret\": $post"
 done
 ! grep -qF demo-secret-token "$W/embargod.log" || eb_die "the webhook URL appears in embargod.log"
+# The forge: one draft advisory per case, then C1's collaborators and fork,
+# every request within GitHub's contract, nothing of the reports in them.
+ghsa=$(ctl show "$C1" --json | /usr/bin/python3 -c 'import json,sys; a=json.load(sys.stdin)["advisory"]; print(a["ghsa_id"] if a and a["fork_url"] else "")')
+[ -n "$ghsa" ] || eb_die "$C1 has no advisory with a fork: $(ctl show "$C1" --json)"
+calls=$(prism_calls)
+want_calls="POST /repos/example/proxy/security-advisories 201
+POST /repos/example/proxy/security-advisories 201
+PATCH /repos/example/proxy/security-advisories/$ghsa 200
+POST /repos/example/proxy/security-advisories/$ghsa/forks 202"
+[ "$calls" = "$want_calls" ] || eb_die "forge calls: expected
+$want_calls
+got
+$calls"
+# What embargod sent in those calls, byte for byte (kept in its outbox).
+forge_bodies=$(/usr/bin/python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+for kind, body in db.execute("SELECT kind, body FROM outbox WHERE recipient LIKE ? ORDER BY id", ("forge:%",)):
+    print(kind, json.dumps(body.decode() if isinstance(body, bytes) else body))' "$W/embargo.db")
+[ "$(wc -l <<<"$forge_bodies")" -eq 4 ] || eb_die "expected 4 forge calls in the outbox: $forge_bodies"
+for secret in hpack_decode "Heap overflow" eve@example.net rita@example.com "unsigned session" "BEGIN PGP"; do
+  ! grep -qF -- "$secret" <<<"$forge_bodies" || eb_die "a forge call carried \"$secret\": $forge_bodies"
+done
+! grep -qF ghp_demoSecretToken "$W/embargod.log" || eb_die "the forge token appears in embargod.log"
 ctl audit >/dev/null || eb_die "embargoctl audit failed"
 
 eb_section "Done"
-eb_ok "sent: $kinds; 1 chat post (the announcement)"
+eb_ok "sent: $kinds; 1 chat post (the announcement); $(wc -l <<<"$calls") forge calls, all within GitHub's contract"
 eb_ok "demo ran in $(eb_elapsed "$demo_started") s after the build; cleaning up"

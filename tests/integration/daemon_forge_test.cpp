@@ -184,6 +184,11 @@ TEST_CASE("forge calls against GitHub's official description are accepted in ord
     shown = env.show(id);
     const std::string fork_url = shown["advisory"]["fork_url"];
     CHECK(fork_url.rfind("https://", 0) == 0);
+    // The human `show` names the advisory and the fork too, not only --json.
+    auto human = env.ctl({"show", id}).out;
+    CHECK(contains(
+        human, "  advisory:  " + ghsa + "  " + shown["advisory"]["url"].get<std::string>() + "\n"));
+    CHECK(contains(human, "  fork:      " + fork_url + "\n"));
     // The fork's URL, encrypted, to the lead and the Fix Team, in this same cycle.
     for (const std::string& who : {alice, bob, carol}) {
         INFO(who);
