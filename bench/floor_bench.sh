@@ -78,6 +78,7 @@ a0=$(agent_ticks)
 bench_run_once all
 a1=$(agent_ticks)
 ours_wall=$BENCH_WALL ours_cpu=$BENCH_CPU ours_rss=$BENCH_RSS_MB
+ours_own=$BENCH_OWN_CPU ours_gpgs=$BENCH_ORPHANS
 ours_agent=$(ticks_s $((a1 - a0)))
 read -r cases readable <<<"$(bench_case_summary)"
 [ "$cases" -eq "$N" ] || eb_warn "$cases cases from $N distinct reports"
@@ -182,6 +183,9 @@ printf '  %-44s %16s %16s\n' "notifications sent (sink)" "$sent" "-"
 printf '  %-44s %16s %16s %9s\n' "wall time, s" "$ours_wall" "$floor_wall" "$(ratio "$ours_wall" "$floor_wall")"
 printf '  %-44s %16s %16s\n' "messages/s" "$ours_rate" "-"
 printf '  %-44s %16s %16s %9s\n' "CPU user+sys incl. gpg children, s" "$ours_cpu" "$floor_cpu" "$(ratio "$ours_cpu" "$floor_cpu")"
+printf '  %-44s %16s %16s\n' "  of which embargod itself, s" "$ours_own" "-"
+printf '  %-44s %16s %16s\n' "  of which its gpg processes, s" "$(awk -v a="$ours_cpu" -v b="$ours_own" 'BEGIN { printf "%.2f", a - b }')" "$floor_cpu"
+printf '  %-44s %16s %16s\n' "gpg processes run" "$ours_gpgs" "$nops"
 printf '  %-44s %16s %16s\n' "gpg-agent CPU in the same phase, s" "$ours_agent" "$floor_agent"
 printf '  %-44s %16s %16s %9s\n' "CPU incl. gpg-agent, s" "$ours_all" "$floor_all" "$(ratio "$ours_all" "$floor_all")"
 printf '  %-44s %16s %16s\n' "CPU ms per gpg operation" "$(per_op "$ours_cpu" "$nops")" "$(per_op "$floor_cpu" "$nops")"

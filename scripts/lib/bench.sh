@@ -115,7 +115,9 @@ PY
 # bench_measure OUT CMD...: runs CMD under scripts/lib/rusage.py; sets
 # BENCH_WALL (s), BENCH_CPU (user+sys s of CMD and of every process under
 # it, also the gpg processes GPGME re-parents, which GNU time misses),
-# BENCH_RSS_MB (peak RSS of the largest of them) and BENCH_RC. CMD's stderr
+# BENCH_RSS_MB (peak RSS of the largest of them), BENCH_OWN_CPU (CMD and
+# the children it waited for itself), BENCH_ORPHANS (re-parented processes
+# under it: GPGME's gpg runs) and BENCH_RC. CMD's stderr
 # goes to OUT.log, the report to OUT.time.
 bench_measure() {
   local out=$1 start
@@ -126,6 +128,8 @@ bench_measure() {
   BENCH_WALL=$(eb_elapsed3 "$start")
   BENCH_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$out.time")
   BENCH_RSS_MB=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out.time")
+  BENCH_OWN_CPU=$(awk -F': ' "/Command's own CPU/ { print \$2 }" "$out.time")
+  BENCH_ORPHANS=$(awk -F': ' '/Re-parented descendants/ { print $2 }' "$out.time")
 }
 
 # eb_elapsed3 START: seconds since START with three decimals.

@@ -10,7 +10,10 @@ Here this process is a child subreaper (prctl PR_SET_CHILD_SUBREAPER): such
 orphans become its children, and reaping them adds their times to its
 RUSAGE_CHILDREN. Once CMD has exited, descendants still running (a daemon
 like gpg-agent started under it) are waited for at most 2 s, then left
-alone and counted in the report. Exit status: CMD's."""
+alone and counted in the report. Also reported: the CPU of CMD and of the
+children it waited for itself ("own"), and how many re-parented
+descendants were reaped here (for embargod: the gpg runs). Exit status:
+CMD's."""
 import ctypes
 import os
 import resource
@@ -30,10 +33,15 @@ def main():
     start = time.monotonic()
     child = subprocess.Popen(cmd)
     rc = None
+    orphans = 0  # re-parented descendants reaped here (GPGME's gpg runs)
+    own = None   # CMD and the children it waited for itself
     while rc is None:
-        pid, status = os.wait()
+        pid, status, ru_pid = os.wait4(-1, 0)
         if pid == child.pid:
             rc = os.waitstatus_to_exitcode(status)
+            own = ru_pid
+        else:
+            orphans += 1
     wall = time.monotonic() - start
     left = 0
     deadline = time.monotonic() + 2
@@ -47,12 +55,16 @@ def main():
                 left = 1
                 break
             time.sleep(0.01)
+        else:
+            orphans += 1
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w") as f:
         f.write("Elapsed (wall clock) time (s): %.3f\n" % wall)
         f.write("User time (seconds): %.2f\n" % ru.ru_utime)
         f.write("System time (seconds): %.2f\n" % ru.ru_stime)
         f.write("Maximum resident set size (kbytes): %d\n" % ru.ru_maxrss)
+        f.write("Command's own CPU (s): %.2f\n" % (own.ru_utime + own.ru_stime))
+        f.write("Re-parented descendants: %d\n" % orphans)
         f.write("Descendants still running: %d\n" % left)
         f.write("Exit status: %d\n" % (rc if rc >= 0 else 128 - rc))
     return rc if rc >= 0 else 128 - rc
