@@ -208,6 +208,12 @@ struct Config {
         std::size_t max_key_bytes = 65536;
     } limits;
 
+    struct Daemon {
+        // Threads that sign and encrypt outgoing notifications; 0: "auto",
+        // one per CPU the daemon may run on.
+        std::size_t workers = 0;
+    } daemon;
+
     // The domain of our Message-IDs and thread roots ([project] domain, or a
     // reserved one that can never be someone else's).
     std::string mail_domain() const {

@@ -744,6 +744,11 @@ std::string Gpg::encrypt_sign(std::string_view plaintext,
 }
 
 std::string Gpg::sign_detached(std::string_view data, const std::string& signer_fpr) {
+    return sign_detached(data, signer_fpr, &last_micalg_);
+}
+
+std::string Gpg::sign_detached(std::string_view data, const std::string& signer_fpr,
+                               std::string* micalg) {
     Env env{homedir_, options_.timeout, cache_.get()};
     Input in(data);
     Sink out(1024 * 1024);
@@ -767,7 +772,7 @@ std::string Gpg::sign_detached(std::string_view data, const std::string& signer_
         throw GpgError("gpg sign: no signature was made by " + signer_fpr + "; " +
                        env.what_to_check());
     const char* algo = gpgme_hash_algo_name(sr->signatures->hash_algo);
-    last_micalg_ = "pgp-" + lower(algo ? algo : "sha256");
+    if (micalg) *micalg = "pgp-" + lower(algo ? algo : "sha256");
     return std::move(out.bytes());
 }
 

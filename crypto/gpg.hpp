@@ -122,8 +122,12 @@ class Gpg {
                              const std::vector<std::string>& recipient_fprs,
                              const std::string& signer_fpr);
 
-    // Armored detached signature for PGP/MIME signed. last_micalg() then gives
-    // the micalg parameter for it ("pgp-sha256").
+    // Armored detached signature for PGP/MIME signed; `micalg` receives the
+    // micalg parameter for it ("pgp-sha256"). Like every operation here, safe
+    // to call from several threads at once (each runs its own GPGME context).
+    std::string sign_detached(std::string_view data, const std::string& signer_fpr,
+                              std::string* micalg);
+    // The same; last_micalg() then gives the micalg. Not for concurrent use.
     std::string sign_detached(std::string_view data, const std::string& signer_fpr);
     const std::string& last_micalg() const { return last_micalg_; }
 

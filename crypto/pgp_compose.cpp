@@ -445,12 +445,13 @@ std::string compose_signed(Gpg& gpg, const OutgoingHeaders& h, std::string_view 
     part += "\r\n";
     part += b.bytes;
     // The signed data excludes the CRLF that belongs to the next boundary line.
-    std::string signature = openpgp::to_crlf(gpg.sign_detached(part, signer_fpr));
+    std::string micalg;
+    std::string signature = openpgp::to_crlf(gpg.sign_detached(part, signer_fpr, &micalg));
     std::string boundary = make_boundary();
 
     std::string out = outer_headers(h, subject);
     header(out, "Content-Type",
-           "multipart/signed; micalg=" + gpg.last_micalg() +
+           "multipart/signed; micalg=" + micalg +
                ";\r\n protocol=\"application/pgp-signature\";\r\n boundary=\"" + boundary + "\"");
     out += "\r\nThis is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n";
     out += "--" + boundary + "\r\n";

@@ -87,7 +87,13 @@ IntakeResult Intake::process(const IncomingMessage& in, TimePoint now) {
     const TimePoint received = std::min(in.internaldate, now);
 
     auto tx = db_.write_transaction();
+    // Every notification this message causes is prepared here and signed and
+    // encrypted at once, in parallel, when the batch commits: in this
+    // transaction, just before the mailbox position moves past the message.
+    std::optional<Notifier::Batch> batch;
+    if (notifier_) batch.emplace(*notifier_);
     auto advance = [&] {
+        if (batch) batch->commit(db_);
         auto st = storage::mailbox_state(db_, in.mailbox).value_or(storage::MailboxState{});
         if (st.uidvalidity != in.uidvalidity) st = storage::MailboxState{in.uidvalidity, 0};
         st.last_uid = std::max(st.last_uid, in.uid);

@@ -4,11 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
+#include <stdexcept>
 
 #include "crypto/gpg.hpp"
 #include "crypto/pgp_compose.hpp"
 #include "daemon/chat_notice.hpp"
+#include "daemon/worker_pool.hpp"
 #include "storage/outbox_store.hpp"
 #include "storage/signature_store.hpp"
 
@@ -85,7 +88,76 @@ int Notifier::queue(storage::Database& db, const workflow::NoticeRequest& r, Tim
     return queue(db, n, now);
 }
 
-Notifier::Notifier(const Config& cfg, crypto::Gpg* gpg) : cfg_(&cfg), gpg_(gpg) {}
+// What the owner thread decides for one outbox item; a pool thread turns it
+// into the mail's bytes (item.body).
+struct Notifier::Pending {
+    enum class Form { Plain, Signed, Encrypted } form = Form::Plain;
+    crypto::OutgoingHeaders headers;
+    std::string text;  // the body text: may hold case content, kept in memory only
+    std::string key;   // recipient's fingerprint (Encrypted)
+    std::string signer;
+    storage::OutboxItem item;
+};
+
+namespace {
+
+void compose(crypto::Gpg* gpg, Notifier::Pending& p) {
+    using Form = Notifier::Pending::Form;
+    switch (p.form) {
+        case Form::Plain:
+            p.item.body = crypto::compose_plain(p.headers, p.text);
+            break;
+        case Form::Signed:
+            p.item.body = crypto::compose_signed(*gpg, p.headers, p.text, p.signer);
+            break;
+        case Form::Encrypted:
+            p.item.body = crypto::compose_encrypted(*gpg, p.headers, p.text, p.key, p.signer);
+            break;
+    }
+}
+
+}  // namespace
+
+Notifier::Notifier(const Config& cfg, crypto::Gpg* gpg, WorkerPool* pool)
+    : cfg_(&cfg), gpg_(gpg), pool_(pool) {}
+
+Notifier::~Notifier() = default;
+
+Notifier::Batch::Batch(Notifier& n) : n_(n) {
+    if (n_.batching_) throw std::logic_error("Notifier::Batch: a batch is already open");
+    n_.batching_ = true;
+}
+
+Notifier::Batch::~Batch() {
+    n_.batching_ = false;
+    n_.pending_.clear();
+}
+
+void Notifier::Batch::commit(storage::Database& db) {
+    std::vector<Pending> items = std::move(n_.pending_);
+    n_.pending_.clear();
+    n_.batching_ = false;  // anything queued after this is stored at once
+    n_.store(db, items);
+}
+
+void Notifier::store(storage::Database& db, std::vector<Pending>& items) {
+    std::vector<std::function<void()>> jobs;
+    for (auto& p : items) {
+        if (p.form == Pending::Form::Plain || !pool_)
+            compose(gpg_, p);  // no gpg, or no pool: here
+        else
+            jobs.push_back([this, &p] { compose(gpg_, p); });
+    }
+    if (jobs.size() == 1)
+        jobs.front()();
+    else if (!jobs.empty())
+        pool_->run_all(std::move(jobs));
+    // Only this thread touches the database, in the order of queueing.
+    for (auto& p : items) {
+        p.text.clear();
+        storage::queue_outbox(db, p.item);
+    }
+}
 
 std::string Notifier::thread_root(const std::string& case_id) const {
     return case_id + "@" + cfg_->mail_domain();
@@ -125,6 +197,7 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
     std::string cases_header;
     if (n.case_id.empty() && n.body.rfind("Case: ", 0) == 0)
         cases_header = n.body.substr(6, n.body.find('\n') - 6);
+    std::vector<Pending> items;
     for (const auto& to : n.to) {
         if (to.empty()) continue;
         crypto::OutgoingHeaders h;
@@ -142,31 +215,39 @@ int Notifier::queue(storage::Database& db, const Notice& n, TimePoint now) {
         if (n.case_id.empty()) h.extra.emplace_back("X-Embargo-Cases", cases_header);
         if (n.kind != "relay") h.extra.emplace_back("Auto-Submitted", "auto-generated");
 
-        std::string body;
+        Pending p;
+        p.signer = signer;
         if (n.is_public) {
             h.outer_subject = h.real_subject;
-            body = gpg_ && !signer.empty() ? crypto::compose_signed(*gpg_, h, n.body, signer)
-                                           : crypto::compose_plain(h, n.body);
+            p.form = gpg_ && !signer.empty() ? Pending::Form::Signed : Pending::Form::Plain;
+            p.text = n.body;
         } else if (!n.has_content) {
-            std::string key = recipient_key(db, to);
-            body = gpg_ && !key.empty() && !signer.empty()
-                       ? crypto::compose_encrypted(*gpg_, h, n.body, key, signer)
-                       : crypto::compose_plain(h, n.body);
+            p.key = recipient_key(db, to);
+            p.form = gpg_ && !p.key.empty() && !signer.empty() ? Pending::Form::Encrypted
+                                                               : Pending::Form::Plain;
+            p.text = n.body;
         } else {
-            std::string key = recipient_key(db, to);
-            if (gpg_ && !key.empty() && !signer.empty()) {
-                body = crypto::compose_encrypted(*gpg_, h, n.body, key, signer);
+            p.key = recipient_key(db, to);
+            if (gpg_ && !p.key.empty() && !signer.empty()) {
+                p.form = Pending::Form::Encrypted;
+                p.text = n.body;
             } else if (cfg.gpg.encrypt == EncryptMode::Opportunistic) {
                 h.outer_subject = h.real_subject;
-                body = crypto::compose_plain(h, n.body);
+                p.text = n.body;
             } else {
-                body = crypto::compose_plain(h, content_free_body(n, cfg));
+                p.text = content_free_body(n, cfg);
             }
         }
-        storage::queue_outbox(db, storage::OutboxItem{0, h.message_id, n.case_id, n.kind, to,
-                                                      cfg.smtp.from_address, body, now});
+        p.item = storage::OutboxItem{0,  h.message_id,          n.case_id, n.kind,
+                                     to, cfg.smtp.from_address, {},        now};
+        p.headers = std::move(h);
+        items.push_back(std::move(p));
         ++queued;
     }
+    if (batching_)
+        for (auto& p : items) pending_.push_back(std::move(p));
+    else
+        store(db, items);
     queued += queue_chat(db, cfg, n, now);
     return queued;
 }

@@ -15,6 +15,7 @@
 #include "daemon/notifier.hpp"
 #include "daemon/schedule_step.hpp"
 #include "daemon/smtp_client.hpp"
+#include "daemon/worker_pool.hpp"
 #include "storage/case_store.hpp"
 
 namespace embargo::daemon {
@@ -45,7 +46,12 @@ Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
             "can be encrypted (create it and import the team key)",
             cfg_.gpg.homedir);
     }
-    notifier_ = std::make_unique<Notifier>(cfg_, gpg_.get());
+    if (gpg_) {
+        pool_ = std::make_unique<WorkerPool>(resolve_workers(cfg_.daemon.workers));
+        spdlog::info("signing and encrypting notifications on {} worker thread{}", pool_->size(),
+                     pool_->size() == 1 ? "" : "s");
+    }
+    notifier_ = std::make_unique<Notifier>(cfg_, gpg_.get(), pool_.get());
     intake_ = std::make_unique<Intake>(cfg_, db_, gpg_.get(), notifier_.get());
     make_clients();
 }
@@ -66,6 +72,14 @@ void Service::reload(Config cfg) {
     if (gpg_) gpg_->forget_keys();  // a reload is also how an operator says "keys changed"
     intake_->set_config(cfg_);
     notifier_->set_config(cfg_);
+    // Between cycles no job is running: the pool can be replaced.
+    if (pool_ && pool_->size() != resolve_workers(cfg_.daemon.workers)) {
+        auto pool = std::make_unique<WorkerPool>(resolve_workers(cfg_.daemon.workers));
+        notifier_->set_pool(pool.get());
+        pool_ = std::move(pool);
+        spdlog::info("now signing and encrypting on {} worker thread{}", pool_->size(),
+                     pool_->size() == 1 ? "" : "s");
+    }
     imap_ = std::move(imap);
     smtp_ = std::move(smtp);
 }

@@ -26,6 +26,7 @@ namespace embargo::daemon {
 
 class Intake;
 class Notifier;
+class WorkerPool;
 
 struct CycleResult {
     bool mailbox_ok = true;
@@ -60,6 +61,9 @@ class Service {
     std::optional<TimePoint> fixed_now_;
     storage::Database db_;
     std::unique_ptr<crypto::Gpg> gpg_;
+    // Signs and encrypts notifications ([daemon] workers); made after gpg_
+    // (GPGME is initialised before any thread exists), destroyed before it.
+    std::unique_ptr<WorkerPool> pool_;
     std::unique_ptr<Notifier> notifier_;
     std::unique_ptr<Intake> intake_;
     std::unique_ptr<imap::Client> imap_;

@@ -137,6 +137,7 @@ constexpr KeyDef kKeys[] = {
     {"forge", "ca_file", false, "/etc/embargo/ca.pem"},
     {"forge", "timeout", false, "30s"},
     {"forge", "login", true, "alice@example.org alice-example"},
+    {"daemon", "workers", false, "auto"},
 };
 
 std::string full_name(const KeyDef& k) {
@@ -362,6 +363,7 @@ class Parser {
         cve(c);
         distributors(c);
         forge(c);
+        daemon(c);
         return c;
     }
 
@@ -1104,6 +1106,21 @@ class Parser {
         l.max_keys_per_message =
             integer("limits.max_keys_per_message", l.max_keys_per_message, 1, 1000);
         l.max_key_bytes = integer("limits.max_key_bytes", l.max_key_bytes, KiB, 16 * MiB);
+    }
+
+    void daemon(Config& c) const {
+        auto v = single("daemon.workers");
+        if (!v || lower(v->value) == "auto") return;  // 0: one thread per CPU
+        const std::string& s = v->value;
+        std::size_t n = 0;
+        bool digits = !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (!digits || ec != std::errc{} || end != s.data() + s.size() || n < 1 || n > 256)
+            fail(v->line, "daemon.workers",
+                 "\"" + s +
+                     "\" is neither auto nor a whole number between 1 and 256 (threads that "
+                     "sign and encrypt notifications); the default is auto");
+        c.daemon.workers = n;
     }
 
     void dedup(Config& c) const {

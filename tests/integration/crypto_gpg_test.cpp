@@ -1,6 +1,7 @@
 // The Gpg class against the real gpg CLI: decrypt/verify what gpg produced,
 // produce what gpg accepts, and survive hostile key data and ciphertexts.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include <chrono>
 
@@ -303,6 +304,42 @@ TEST_CASE("encrypt_sign and sign_detached produce what the gpg CLI accepts", "[g
     CHECK(v.good_signature_by(p.team));
     // And our own verification agrees.
     CHECK(gpg.verify_detached(data, sig).fingerprint == p.team);
+}
+
+TEST_CASE("one Gpg signs and encrypts from several threads at once", "[gpg]") {
+    // What the notifier's worker pool does: each thread its own operations
+    // (each with its own GPGME context), one Gpg and key cache shared.
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    constexpr int kThreads = 4, kEach = 3;
+    std::vector<std::string> encrypted(kThreads * kEach), signatures(kThreads * kEach),
+        micalgs(kThreads * kEach);
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            try {
+                for (int i = 0; i < kEach; ++i) {
+                    const int k = t * kEach + i;
+                    const std::string text = "Case: EMST-2026-000" + std::to_string(k) + "\n";
+                    encrypted[k] = gpg.encrypt_sign(text, {p.alice}, p.team);
+                    signatures[k] = gpg.sign_detached(text, p.team, &micalgs[k]);
+                }
+            } catch (const std::exception& e) {
+                errors[t] = e.what();
+            }
+        });
+    for (auto& th : threads) th.join();
+    for (const auto& e : errors) CHECK(e.empty());
+    for (int k = 0; k < kThreads * kEach; ++k) {
+        INFO("operation " << k);
+        const std::string text = "Case: EMST-2026-000" + std::to_string(k) + "\n";
+        auto d = p.alice_home.decrypt(encrypted[k]);
+        CHECK(d.plaintext == text);
+        CHECK(d.good_signature_by(p.team));
+        CHECK(p.alice_home.verify_detached(text, signatures[k]).good_signature_by(p.team));
+        CHECK(micalgs[k].rfind("pgp-sha", 0) == 0);
+    }
 }
 
 TEST_CASE("encrypt_sign and sign_detached refuse unusable keys clearly", "[gpg]") {

@@ -384,12 +384,12 @@ TEST_CASE("unknown sections and keys") {
           f.at(18,
                "unknown section [imapp] (did you mean imap?); known sections: project, imap, "
                "smtp, gpg, team, timeline, timeline.asap, storage, limits, dedup, cve, chat, "
-               "distributors, forge"));
+               "distributors, forge, daemon"));
     CHECK(f.error(after_line(kMinimal, "database", "[frobnicate]\n")) ==
           f.at(18,
                "unknown section [frobnicate]; known sections: project, imap, smtp, gpg, team, "
                "timeline, timeline.asap, storage, limits, dedup, cve, chat, distributors, "
-               "forge"));
+               "forge, daemon"));
     CHECK(f.error(after_line(kMinimal, "username", "uri = x\n")) ==
           f.at(6,
                "imap.uri: unknown key in [imap] (did you mean url?); known keys: url, username, "
@@ -1216,4 +1216,26 @@ TEST_CASE("distributors: repeatable addresses and the embargo window") {
           f.at(19,
                "distributors.max_embargo: must be at least 1h (the longest time from the "
                "first notice to the release)"));
+}
+
+TEST_CASE("[daemon] workers: auto or a number of threads") {
+    Fixture f;
+    CHECK(f.parse(kMinimal).daemon.workers == 0);  // auto
+    CHECK(f.parse(std::string(kMinimal) + "[daemon]\nworkers = auto\n").daemon.workers == 0);
+    CHECK(f.parse(std::string(kMinimal) + "[daemon]\nworkers = AUTO\n").daemon.workers == 0);
+    CHECK(f.parse(std::string(kMinimal) + "[daemon]\nworkers = 1\n").daemon.workers == 1);
+    CHECK(f.parse(std::string(kMinimal) + "[daemon]\nworkers = 8\n").daemon.workers == 8);
+    CHECK(f.parse(std::string(kMinimal) + "[daemon]\nworkers = 256\n").daemon.workers == 256);
+    for (const char* bad :
+         {"0", "257", "-1", "+2", "2.5", "two", "", "4 threads", "99999999999999999999"}) {
+        INFO("workers = " << bad);
+        CHECK(f.error(std::string(kMinimal) + "[daemon]\nworkers = " + bad + "\n") ==
+              f.at(19, "daemon.workers: \"" + std::string(bad) +
+                           "\" is neither auto nor a whole number between 1 and 256 (threads "
+                           "that sign and encrypt notifications); the default is auto"));
+    }
+    CHECK(f.error(std::string(kMinimal) + "[daemon]\nworker = 2\n") ==
+          f.at(19,
+               "daemon.worker: unknown key in [daemon] (did you mean workers?); known keys: "
+               "workers"));
 }
