@@ -97,7 +97,9 @@ Decision decide(const Config& cfg, const Request& req, TimePoint now) {
                           m->fingerprint + ", so they were ignored",
                       true);
     if (req.signature != SignatureStatus::Good)
-        return refuse(*m, "the signature is not valid (" + std::string(to_string(req.signature)) +
+        return refuse(*m, "the signature is not valid (" +
+                              (req.signature_error.empty() ? std::string(to_string(req.signature))
+                                                           : req.signature_error) +
                               "); sign with your key " + m->fingerprint);
 
     const std::string want = normal_fingerprint(m->fingerprint);

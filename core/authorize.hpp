@@ -29,6 +29,8 @@ std::string_view to_string(SignatureStatus s);
 struct Request {
     std::string from;  // the sender (From): an address or "Name <address>", any case
     SignatureStatus signature = SignatureStatus::None;
+    // What the verifier said of a signature that is not Good (named in the refusal).
+    std::string signature_error;
     // Fingerprints the signature is attributed to: the signing (sub)key and
     // its primary key. One must equal the member's configured fingerprint.
     std::vector<std::string> signer_fingerprints;

@@ -425,8 +425,37 @@ struct Env {
         } else {
             info.status = SignatureInfo::Status::Invalid;
             info.error = describe_sig_status(sig->status);
+            // gpg refuses a signature older than its key ("Time conflict"),
+            // but GPGME reports that only as a general error: say why, since
+            // it means a wrong clock or a forged signing time.
+            std::optional<TimePoint> key_created = created_of(info.fingerprint);
+            if (info.created && key_created && *info.created < *key_created)
+                info.error = "the signature is dated " + format_iso8601(*info.created) +
+                             ", before its key was created (" + format_iso8601(*key_created) +
+                             "): a wrong clock or a forged signing time";
         }
         return info;
+    }
+
+    // When the (sub)key `id` (a fingerprint or key id) was created, from the keyring.
+    std::optional<TimePoint> created_of(const std::string& id) const {
+        if (id.empty()) return std::nullopt;
+        CtxPtr ctx = context(false);
+        gpgme_key_t k = nullptr;
+        gpgme_error_t e = gpgme_get_key(ctx.get(), upper(id).c_str(), &k, 0);
+        KeyPtr key(k);
+        if (e || !key) return std::nullopt;
+        const std::string want = upper(id);
+        for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next) {
+            const std::string f = sk->fpr ? upper(sk->fpr) : std::string();
+            const std::string kid = sk->keyid ? upper(sk->keyid) : std::string();
+            if ((!f.empty() && f == want) || (!kid.empty() && kid == want) ||
+                (want.size() < f.size() &&
+                 f.compare(f.size() - want.size(), want.size(), want) == 0))
+                return sk->timestamp > 0 ? time_of(static_cast<unsigned long>(sk->timestamp))
+                                         : std::nullopt;
+        }
+        return std::nullopt;
     }
 
     std::vector<SignatureInfo> signatures(gpgme_verify_result_t vr) const {

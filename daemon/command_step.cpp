@@ -58,6 +58,7 @@ CommandStep run_commands(storage::Database& db, const Config& cfg, Case& c, cons
                     : view.signature == "invalid" ? authorize::SignatureStatus::Bad
                                                   : authorize::SignatureStatus::None;
     if (!view.signed_by.empty()) req.signer_fingerprints = {view.signed_by};
+    req.signature_error = view.signature_error;
     req.signature_time = view.signed_at;
     req.received_at = received;
     req.signed_text = view.signed_text;

@@ -79,6 +79,7 @@ MessageView view_message(const IncomingMessage& in, const Config& cfg, crypto::G
             v.signed_at = opened.signature.created;
         } else if (opened.signature.status == S::Invalid) {
             v.signature = "invalid";
+            v.signature_error = opened.signature.error;
         }
         if (opened.protected_subject) v.subject = *opened.protected_subject;
     } else {

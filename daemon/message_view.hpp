@@ -32,6 +32,7 @@ struct MessageView {
     bool undecryptable = false;
     std::string signature = "none";  // none | valid | invalid
     std::string signed_by;           // fingerprint of a valid signature
+    std::string signature_error;     // why an invalid signature is invalid (gpg's reason)
     std::optional<TimePoint> signed_at;
     std::string signed_text;  // text covered by the valid signature
     std::optional<std::string> protected_subject;

@@ -229,6 +229,44 @@ TEST_CASE("verify_detached: good, altered bytes, unknown key, damaged signature"
     CHECK(empty.status == SignatureInfo::Status::Invalid);
 }
 
+TEST_CASE("verify_detached: a signature dated before its key was created is invalid", "[gpg]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    const std::string data = "/state fixing\r\nCase: EMST-2026-0001\r\n";
+    // The key's creation time, then a signature made a day before it (gpg
+    // signs so only when told to ignore the conflict, as a forger would).
+    std::string listing = p.alice_home.gpg({"--with-colons", "--list-keys", p.alice}).out;
+    auto pub = listing.find("\npub:");
+    REQUIRE(pub != std::string::npos);
+    std::vector<std::string> f;
+    std::string field;
+    for (std::size_t i = pub + 1; i < listing.size() && listing[i] != '\n'; ++i) {
+        if (listing[i] == ':') {
+            f.push_back(field);
+            field.clear();
+        } else {
+            field += listing[i];
+        }
+    }
+    REQUIRE(f.size() > 5);
+    const long created = std::stol(f[5]);
+    std::string sig = p.alice_home
+                          .gpg({"--faked-system-time", std::to_string(created - 86400) + "!",
+                                "--ignore-time-conflict", "--passphrase", "", "--local-user",
+                                p.alice, "--armor", "--detach-sign"},
+                               data)
+                          .out;
+    // gpg itself refuses it ("Time conflict"); so must we, and say why.
+    CHECK(p.team_home.verify_detached(data, sig).exit_code != 0);
+    SignatureInfo s = gpg.verify_detached(data, sig);
+    CHECK(s.status == SignatureInfo::Status::Invalid);
+    CHECK_FALSE(s.valid());
+    INFO(s.error);
+    CHECK(s.error.find("before its key was created") != std::string::npos);
+    CHECK(s.error.find(format_iso8601(TimePoint{Duration{created}})) != std::string::npos);
+    CHECK(s.error.find(format_iso8601(TimePoint{Duration{created - 86400}})) != std::string::npos);
+}
+
 TEST_CASE("verify: a signing subkey reports the primary fingerprint", "[gpg]") {
     Pair p;
     // Give Alice a separate signing subkey; gpg then signs with it.

@@ -410,6 +410,27 @@ TEST_CASE("a signature dated after the receipt beyond the clock skew is refused"
     CHECK(s.show(kCase1)["fix_team"] == json::array({"bob@example.org"}));
 }
 
+TEST_CASE("a signature dated before the signing key was created is refused") {
+    Scene s;
+    const Person& alice = s.env.members()[0];
+    const ReceivedMail nc = s.notification("new-case", alice.email);
+    const json before = state_of(s.show(kCase1, test_iso(0, "10:00:00")));
+
+    // The test keys were made kKeyBackdate before today, and day 0 is 60 days
+    // before today: a day before the key existed. Signed only: gpg will not
+    // encrypt to the team key at a time before it existed either.
+    const int before_key = 60 - static_cast<int>(kKeyBackdate.count()) - 1;
+    Reply forged = s.reply(alice.header(), alice.fpr, nc, "/cc bob@example.org\n",
+                           Protection::PgpMimeSigned, test_iso(before_key, "08:40:00"));
+    forged.date = test_rfc5322(0, "08:40:00");
+    auto mails = s.process(build_reply(s.env.people(), forged), test_iso(0, "08:41:00"));
+    std::string t = s.refusal_to(mails, alice.email);
+    CHECK(contains(t, "before its key was created"));
+    CHECK(contains(t, test_iso(before_key, "08:40:00")));
+    CHECK(contains(t, alice.fpr));
+    CHECK(state_of(s.show(kCase1, test_iso(0, "10:00:00"))) == before);
+}
+
 TEST_CASE("commands from the reporter are ignored and never answered") {
     Scene s;
     const Person& alice = s.env.members()[0];

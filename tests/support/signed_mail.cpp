@@ -125,10 +125,11 @@ std::string media_type(const std::string& content_type) {
     return t;
 }
 
-// gpg arguments that set the signature's creation time.
+// gpg arguments that set the signature's creation time; even before the
+// key's creation, as a forger (or a wrong clock) may date it.
 std::vector<std::string> time_args(const std::optional<TimePoint>& t) {
     if (!t) return {};
-    return {"--faked-system-time", std::to_string(to_unix(*t)) + "!"};
+    return {"--faked-system-time", std::to_string(to_unix(*t)) + "!", "--ignore-time-conflict"};
 }
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {

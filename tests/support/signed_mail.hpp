@@ -38,7 +38,8 @@ struct Reply {
     std::string signer_fpr;  // secret key in the GpgHome given to build_reply
     std::string team_fpr;    // recipient key for PgpMimeEncrypted
     // The signature's creation time (gpg --faked-system-time); the current
-    // time when empty. Must not lie before the signing key's creation.
+    // time when empty. May lie before the signing key's creation (which the
+    // daemon must refuse).
     std::optional<TimePoint> signed_at;
     // Subject in protected headers inside the signed/encrypted part (PGP/MIME only).
     std::string protected_subject;

@@ -100,6 +100,17 @@ TEST_CASE("invalid signatures are refused") {
     }
 }
 
+TEST_CASE("an invalid signature's refusal names the verifier's reason") {
+    auto r = good();
+    r.signature = SignatureStatus::Bad;
+    r.signature_error = "the signature is dated 2020-01-01T00:00:00Z, before its key was created";
+    auto d = check(r);
+    CHECK(d.verdict == Verdict::Refused);
+    CHECK(d.reason.find("signature is not valid (the signature is dated 2020-01-01T00:00:00Z, "
+                        "before its key was created)") != std::string::npos);
+    CHECK(d.reason.find(kAliceFpr) != std::string::npos);
+}
+
 TEST_CASE("the signature must be by the member's configured key") {
     auto r = good();
     r.signer_fingerprints = {kBobFpr};  // a valid signature, but by Bob, with From: Alice
