@@ -20,6 +20,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "crypto/gpg_helpers.hpp"
 #include "crypto/openpgp.hpp"
 
 namespace embargo::crypto {
@@ -280,6 +281,13 @@ struct KeyCache {
     std::map<std::string, KeyPtr> keys;                             // "S:"/"P:" + fpr; null: none
     std::map<std::string, std::optional<std::string>> primaries;    // (sub)key fpr -> primary
     std::map<std::string, std::optional<KeyInfo>> encryption_keys;  // email -> key
+    // After a few look-ups by email in one generation, one listing of the
+    // whole keyring answers the rest: a burst of new reporters (each needs a
+    // look-up, most find nothing) then costs one gpg run, not one each.
+    int email_lookups = 0;
+    bool index_built = false;
+    bool index_usable = false;  // built, complete and without error
+    std::map<std::string, KeyInfo> index;
 
     void forget() {
         std::lock_guard<std::mutex> lock(mutex);
@@ -287,6 +295,9 @@ struct KeyCache {
         keys.clear();
         primaries.clear();
         encryption_keys.clear();
+        email_lookups = 0;
+        index_built = index_usable = false;
+        index.clear();
     }
     unsigned long current() {
         std::lock_guard<std::mutex> lock(mutex);
@@ -428,7 +439,12 @@ struct Env {
             // gpg refuses a signature older than its key ("Time conflict"),
             // but GPGME reports that only as a general error: say why, since
             // it means a wrong clock or a forged signing time.
-            std::optional<TimePoint> key_created = created_of(info.fingerprint);
+            // Not for the usual failures (no key, altered data): their
+            // reason is known, and a look-up would cost a gpg run each.
+            const gpgme_err_code_t code = gpgme_err_code(sig->status);
+            std::optional<TimePoint> key_created;
+            if (code != GPG_ERR_NO_PUBKEY && code != GPG_ERR_BAD_SIGNATURE)
+                key_created = created_of(info.fingerprint);
             if (info.created && key_created && *info.created < *key_created)
                 info.error = "the signature is dated " + format_iso8601(*info.created) +
                              ", before its key was created (" + format_iso8601(*key_created) +
@@ -582,6 +598,22 @@ void Gpg::forget_keys() {
     cache_->forget();
 }
 
+void Gpg::use_helpers(const std::string& exe, std::size_t count) {
+    helpers_.reset();  // the old ones end first (they serve nobody now)
+    helpers_ = std::make_unique<GpgHelpers>(exe, homedir_, options_, count);
+}
+
+std::size_t Gpg::helpers_started() const {
+    return helpers_ ? helpers_->started() : 0;
+}
+
+std::vector<int> Gpg::helper_pids() const {
+    std::vector<int> out;
+    if (helpers_)
+        for (pid_t p : helpers_->pids()) out.push_back(static_cast<int>(p));
+    return out;
+}
+
 namespace {
 
 // Errors of gpg's surroundings rather than of the data: what gpg reports when
@@ -722,8 +754,10 @@ SignatureInfo Gpg::verify_cleartext(std::string_view text, std::string* signed_t
 std::string Gpg::encrypt_sign(std::string_view plaintext,
                               const std::vector<std::string>& recipient_fprs,
                               const std::string& signer_fpr) {
-    Env env{homedir_, options_.timeout, cache_.get()};
     if (recipient_fprs.empty()) throw GpgError("gpg encrypt: no recipient fingerprint given");
+    if (helpers_)
+        return helpers_->encrypt_sign(plaintext, recipient_fprs, signer_fpr, cache_->current());
+    Env env{homedir_, options_.timeout, cache_.get()};
     Input in(plaintext);
     Sink out(options_.max_output_bytes + 4 * plaintext.size());
     CtxPtr ctx = env.context(true);
@@ -778,6 +812,12 @@ std::string Gpg::sign_detached(std::string_view data, const std::string& signer_
 
 std::string Gpg::sign_detached(std::string_view data, const std::string& signer_fpr,
                                std::string* micalg) {
+    if (helpers_) {
+        std::string alg;
+        std::string sig = helpers_->sign_detached(data, signer_fpr, &alg, cache_->current());
+        if (micalg) *micalg = alg;
+        return sig;
+    }
     Env env{homedir_, options_.timeout, cache_.get()};
     Input in(data);
     Sink out(1024 * 1024);
@@ -919,6 +959,44 @@ std::optional<KeyInfo> lookup_encryption_key(const Env& env, const std::string& 
     return to_info(best.get());
 }
 
+// Look-ups by email in one generation before the keyring is listed once.
+constexpr int kLookupsBeforeIndex = 4;
+// A keyring larger than this is not listed whole: look-ups go one by one.
+constexpr int kMaxIndexedKeys = 20000;
+
+// Every usable encryption key by email address (the choice of
+// lookup_encryption_key for each address); nullopt when the listing failed
+// or the keyring is larger than kMaxIndexedKeys.
+std::optional<std::map<std::string, KeyInfo>> list_encryption_keys(const Env& env) {
+    CtxPtr ctx = env.context(false);
+    if (gpgme_op_keylist_start(ctx.get(), nullptr, 0)) return std::nullopt;
+    std::map<std::string, KeyPtr> best;
+    bool complete = false;
+    for (int n = 0; n <= kMaxIndexedKeys; ++n) {
+        gpgme_key_t k = nullptr;
+        gpgme_error_t e = gpgme_op_keylist_next(ctx.get(), &k);
+        if (e) {
+            complete = gpgme_err_code(e) == GPG_ERR_EOF;
+            break;
+        }
+        KeyPtr key(k);
+        if (key->revoked || key->expired || key->disabled || key->invalid || !key->can_encrypt ||
+            !key->subkeys)
+            continue;
+        for (gpgme_user_id_t uid = key->uids; uid; uid = uid->next) {
+            if (uid->revoked || uid->invalid || !uid->email || !*uid->email) continue;
+            KeyPtr& slot = best[lower(uid->email)];
+            if (!slot || key->subkeys->timestamp > slot->subkeys->timestamp)
+                slot = share(key.get());
+        }
+    }
+    gpgme_op_keylist_end(ctx.get());
+    if (!complete) return std::nullopt;
+    std::map<std::string, KeyInfo> out;
+    for (auto& [email, key] : best) out.emplace(email, to_info(key.get()));
+    return out;
+}
+
 }  // namespace
 
 std::optional<KeyInfo> Gpg::key(const std::string& fpr, bool secret) {
@@ -941,6 +1019,34 @@ std::optional<KeyInfo> Gpg::encryption_key_for(const std::string& email) {
         std::lock_guard<std::mutex> lock(cache_->mutex);
         auto it = cache_->encryption_keys.find(want);
         if (it != cache_->encryption_keys.end()) return it->second;
+    }
+    bool build = false;
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        if (cache_->index_usable) {
+            auto it = cache_->index.find(want);
+            std::optional<KeyInfo> found;
+            if (it != cache_->index.end()) found = it->second;
+            cache_->encryption_keys.emplace(want, found);
+            return found;
+        }
+        build = !cache_->index_built && ++cache_->email_lookups > kLookupsBeforeIndex;
+    }
+    if (build) {
+        auto index = list_encryption_keys(env);
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        if (cache_->generation == gen && !cache_->index_built) {
+            cache_->index_built = true;
+            cache_->index_usable = index.has_value();
+            if (index) cache_->index = std::move(*index);
+        }
+        if (cache_->index_usable) {
+            auto it = cache_->index.find(want);
+            std::optional<KeyInfo> found;
+            if (it != cache_->index.end()) found = it->second;
+            if (cache_->generation == gen) cache_->encryption_keys.emplace(want, found);
+            return found;
+        }
     }
     std::optional<KeyInfo> found = lookup_encryption_key(env, want);
     std::lock_guard<std::mutex> lock(cache_->mutex);

@@ -82,6 +82,7 @@ struct GpgOptions {
 };
 
 struct KeyCache;
+class GpgHelpers;
 
 class Gpg {
   public:
@@ -102,6 +103,14 @@ class Gpg {
     void forget_keys();
 
     const std::string& homedir() const { return homedir_; }
+
+    // From now on encrypt_sign and sign_detached run in up to `count` helper
+    // processes (`exe --gpg-helper ...`, see gpg_helpers.hpp) instead of
+    // forking gpg from this process; replaces helpers started before.
+    void use_helpers(const std::string& exe, std::size_t count);
+    // Helper processes started so far (0 without use_helpers), and the running ones.
+    std::size_t helpers_started() const;
+    std::vector<int> helper_pids() const;
 
     // Armored or binary OpenPGP message. Never throws for bad input. Throws
     // GpgError when gpg keeps failing to use a secret key this home holds
@@ -150,6 +159,7 @@ class Gpg {
     GpgOptions options_;
     std::string last_micalg_;
     std::unique_ptr<KeyCache> cache_;
+    std::unique_ptr<GpgHelpers> helpers_;
 };
 
 // 40 (v4) or 64 (v5) hex digits, either case.

@@ -9,8 +9,10 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
+#include "crypto/gpg_helpers.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/service.hpp"
 #include "storage/database.hpp"
@@ -68,7 +70,8 @@ int run(int argc, char** argv) {
 
     std::unique_ptr<daemon::Service> svc;
     try {
-        svc = std::make_unique<daemon::Service>(std::move(cfg), fixed_now);
+        // Helpers are this very program (not what is on disk by then).
+        svc = std::make_unique<daemon::Service>(std::move(cfg), fixed_now, "/proc/self/exe");
     } catch (const storage::StorageError& e) {
         throw cli::ExitRequest{cli::kRuntime, std::string("embargod: ") + e.what()};
     }
@@ -123,6 +126,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Started by embargod itself (crypto/gpg_helpers.hpp), never by a user.
+    if (argc >= 2 && std::string_view(argv[1]) == "--gpg-helper")
+        return crypto::serve_gpg_helper(argc - 2, argv + 2);
     try {
         return run(argc, argv);
     } catch (const cli::ExitRequest& e) {

@@ -29,8 +29,11 @@ std::string CycleResult::status_line() const {
     return s;
 }
 
-Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
-    : cfg_(std::move(cfg)), fixed_now_(fixed_now), db_(cfg_.storage.database) {
+Service::Service(Config cfg, std::optional<TimePoint> fixed_now, std::string gpg_helper_exe)
+    : cfg_(std::move(cfg)),
+      fixed_now_(fixed_now),
+      gpg_helper_exe_(std::move(gpg_helper_exe)),
+      db_(cfg_.storage.database) {
     struct stat st {};
     if (::stat(cfg_.gpg.homedir.c_str(), &st) == 0) {
         // Decrypted text is never worth more memory than a whole message may
@@ -50,6 +53,7 @@ Service::Service(Config cfg, std::optional<TimePoint> fixed_now)
         pool_ = std::make_unique<WorkerPool>(resolve_workers(cfg_.daemon.workers));
         spdlog::info("signing and encrypting notifications on {} worker thread{}", pool_->size(),
                      pool_->size() == 1 ? "" : "s");
+        if (!gpg_helper_exe_.empty()) gpg_->use_helpers(gpg_helper_exe_, pool_->size());
     }
     notifier_ = std::make_unique<Notifier>(cfg_, gpg_.get(), pool_.get());
     intake_ = std::make_unique<Intake>(cfg_, db_, gpg_.get(), notifier_.get());
@@ -77,6 +81,7 @@ void Service::reload(Config cfg) {
         auto pool = std::make_unique<WorkerPool>(resolve_workers(cfg_.daemon.workers));
         notifier_->set_pool(pool.get());
         pool_ = std::move(pool);
+        if (gpg_ && !gpg_helper_exe_.empty()) gpg_->use_helpers(gpg_helper_exe_, pool_->size());
         spdlog::info("now signing and encrypting on {} worker thread{}", pool_->size(),
                      pool_->size() == 1 ? "" : "s");
     }

@@ -44,7 +44,9 @@ struct CycleResult {
 class Service {
   public:
     // Opens the database (throws storage::StorageError) and the keyring.
-    Service(Config cfg, std::optional<TimePoint> fixed_now);
+    // With `gpg_helper_exe`, signing and encryption run in helper processes
+    // of that program (crypto/gpg_helpers.hpp), one per worker thread.
+    Service(Config cfg, std::optional<TimePoint> fixed_now, std::string gpg_helper_exe = {});
     ~Service();
 
     CycleResult cycle(const std::atomic<bool>& stop);
@@ -59,6 +61,7 @@ class Service {
     void run_cycle(CycleResult& r, const std::atomic<bool>& stop);
     Config cfg_;
     std::optional<TimePoint> fixed_now_;
+    std::string gpg_helper_exe_;
     storage::Database db_;
     std::unique_ptr<crypto::Gpg> gpg_;
     // Signs and encrypts notifications ([daemon] workers); made after gpg_

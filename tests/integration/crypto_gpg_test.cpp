@@ -1,13 +1,20 @@
 // The Gpg class against the real gpg CLI: decrypt/verify what gpg produced,
 // produce what gpg accepts, and survive hostile key data and ciphertexts.
+#include <signal.h>
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include <chrono>
+#include <ctime>
+#include <optional>
 
 #include "crypto/gpg.hpp"
 #include "crypto/openpgp.hpp"
 #include "tests/support/gpg_home.hpp"
+#include "tests/support/process.hpp"
 
 using namespace embargo;
 using namespace embargo::crypto;
@@ -380,6 +387,60 @@ TEST_CASE("one Gpg signs and encrypts from several threads at once", "[gpg]") {
     }
 }
 
+TEST_CASE("helper processes sign and encrypt what the gpg CLI accepts, and are replaced",
+          "[gpg][helpers]") {
+    Pair p;
+    const std::string data = "Case: EMST-2026-0001\r\nsigned and encrypted by a helper\r\n";
+    std::vector<int> old_pids;
+    {
+        Gpg gpg(p.team_home.path());
+        gpg.use_helpers(embargo::test::built_binary("embargod"), 2);
+        CHECK(gpg.helpers_started() == 0);  // started when first needed
+
+        std::string armored = gpg.encrypt_sign(data, {p.alice}, p.team);
+        auto opened = p.alice_home.decrypt(armored);
+        CHECK(opened.decryption_okay());
+        CHECK(opened.good_signature_by(p.team));
+        CHECK(opened.plaintext == data);
+        std::string micalg;
+        std::string sig = gpg.sign_detached(data, p.team, &micalg);
+        CHECK(p.alice_home.verify_detached(data, sig).good_signature_by(p.team));
+        CHECK(micalg.rfind("pgp-sha", 0) == 0);
+        // One after the other: the same helper served both.
+        CHECK(gpg.helpers_started() == 1);
+
+        // Errors come back as GpgError with gpg's reason.
+        const std::string stranger = "0123456789ABCDEF0123456789ABCDEF01234567";
+        try {
+            gpg.encrypt_sign(data, {stranger}, p.team);
+            FAIL("encrypting to an unknown key succeeded");
+        } catch (const GpgError& e) {
+            CHECK(std::string(e.what()).find("is not in the GnuPG home") != std::string::npos);
+        }
+
+        // From several threads at once: more helpers, each result whole.
+        std::vector<std::string> out(6);
+        std::vector<std::thread> threads;
+        for (std::size_t k = 0; k < out.size(); ++k)
+            threads.emplace_back([&, k] { out[k] = gpg.encrypt_sign(data, {p.alice}, p.team); });
+        for (auto& t : threads) t.join();
+        for (const auto& a : out) CHECK(p.alice_home.decrypt(a).plaintext == data);
+        CHECK(gpg.helpers_started() <= 2);
+
+        // A helper killed under us is replaced, and the call still succeeds.
+        old_pids = gpg.helper_pids();
+        REQUIRE_FALSE(old_pids.empty());
+        for (int pid : old_pids) ::kill(pid, SIGKILL);
+        std::string again = gpg.encrypt_sign(data, {p.alice}, p.team);
+        CHECK(p.alice_home.decrypt(again).plaintext == data);
+        for (int pid : gpg.helper_pids())
+            CHECK(std::find(old_pids.begin(), old_pids.end(), pid) == old_pids.end());
+        old_pids = gpg.helper_pids();
+    }
+    // Gone with their Gpg, and reaped (not zombies).
+    for (int pid : old_pids) CHECK((::kill(pid, 0) == -1 && errno == ESRCH));
+}
+
 TEST_CASE("encrypt_sign and sign_detached refuse unusable keys clearly", "[gpg]") {
     Pair p;
     Gpg gpg(p.team_home.path());
@@ -458,6 +519,57 @@ TEST_CASE("key and encryption_key_for", "[gpg]") {
     REQUIRE(r);
     CHECK(r->revoked);
     CHECK_FALSE(gpg.encryption_key_for("rev@example.org").has_value());
+}
+
+TEST_CASE("encryption_key_for: the keyring listing answers as one-by-one look-ups do", "[gpg]") {
+    Pair p;
+    // A key made at a given time (seconds since the epoch), never expiring
+    // unless `expire` says otherwise ("1d" from that time).
+    auto key_at = [&](const std::string& uid, long when, const std::string& expire = "never") {
+        auto r = p.team_home.gpg({"--status-fd", "1", "--faked-system-time", std::to_string(when),
+                                  "--passphrase", "", "--quick-gen-key", uid, "future-default",
+                                  "default", expire});
+        return r.out.substr(r.out.rfind(' ') + 1, 40);
+    };
+    const long now = static_cast<long>(std::time(nullptr));
+    const std::string older = key_at("Two <two@example.org>", now - 5 * 86400);
+    const std::string newer = key_at("Two Again <TWO@example.org>", now - 2 * 86400);
+    key_at("Gone <gone@example.org>", now - 9 * 86400, "1d");  // expired a week ago
+    const std::vector<std::string> asked{"two@example.org", "alice@example.net", "gone@example.org",
+                                         "security@example.org", "nobody@example.org"};
+
+    // One by one: a fresh generation for each, so none is past the threshold.
+    Gpg single(p.team_home.path());
+    std::vector<std::optional<std::string>> one_by_one;
+    for (const auto& e : asked) {
+        single.forget_keys();
+        auto k = single.encryption_key_for(e);
+        one_by_one.push_back(k ? std::optional<std::string>(k->fingerprint) : std::nullopt);
+    }
+    CHECK(one_by_one[0] == newer);
+    CHECK(one_by_one[1] == p.alice);
+    CHECK_FALSE(one_by_one[2].has_value());
+    CHECK(one_by_one[3] == p.team);
+    CHECK_FALSE(one_by_one[4].has_value());
+    CHECK(newer != older);
+
+    // A burst: after a few misses the rest come from one listing, the same.
+    Gpg burst(p.team_home.path());
+    for (int i = 0; i < 6; ++i)
+        CHECK_FALSE(burst.encryption_key_for("reporter" + std::to_string(i) + "@example.net"));
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+        auto k = burst.encryption_key_for(asked[i]);
+        INFO(asked[i]);
+        CHECK((k ? std::optional<std::string>(k->fingerprint) : std::nullopt) == one_by_one[i]);
+    }
+    // A key imported later is found after the next forget (a new generation).
+    GpgHome other;
+    const std::string late = other.make_key("Late <late@example.org>");
+    CHECK_FALSE(burst.encryption_key_for("late@example.org"));
+    burst.import_public_keys(other.export_public(late), 10, 1 << 20);
+    auto found = burst.encryption_key_for("late@example.org");
+    REQUIRE(found);
+    CHECK(found->fingerprint == late);
 }
 
 TEST_CASE("import_public_keys: a reporter's key, then refusals", "[gpg][import]") {

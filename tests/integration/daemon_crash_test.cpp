@@ -18,7 +18,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -169,6 +172,21 @@ int env_int(const char* name, int fallback) {
 
 }  // namespace
 
+// Processes whose command line holds "--gpg-helper" and `home`: the gpg
+// helpers of one daemon (crypto/gpg_helpers.hpp).
+std::vector<int> gpg_helpers_of(const std::string& home) {
+    std::vector<int> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = e.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(e.path() / "cmdline", std::ios::binary);
+        std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (cmd.find(std::string("--gpg-helper\0", 13) + home) != std::string::npos)
+            out.push_back(std::stoi(name));
+    }
+    return out;
+}
+
 TEST_CASE("SIGKILL at random moments loses nothing and duplicates nothing") {
     const unsigned seed = static_cast<unsigned>(
         env_int("EMBARGO_CRASH_SEED", static_cast<int>(std::random_device{}() & 0x7fffffff)));
@@ -219,6 +237,13 @@ TEST_CASE("SIGKILL at random moments loses nothing and duplicates nothing") {
         REQUIRE(std::chrono::steady_clock::now() - started < budget);
     }
     CHECK(p.failures == 0);  // a kill is not a processing failure
+    // The daemons' gpg helpers died with them (PDEATHSIG), none left behind.
+    std::vector<int> left = gpg_helpers_of(env.team_home().path());
+    for (int waited = 0; !left.empty() && waited < 50; ++waited) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        left = gpg_helpers_of(env.team_home().path());
+    }
+    CHECK(left.empty());
     auto clean = env.run_once(kNow);
     auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::steady_clock::now() - started);
