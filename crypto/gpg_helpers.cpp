@@ -27,6 +27,8 @@ namespace embargo::crypto {
 namespace {
 
 constexpr int kHelperFd = 3;
+// Changes with the frame format: a helper from another build refuses to start.
+constexpr const char* kProtocol = "embargo-gpg-helper-1";
 enum Op : std::uint8_t { kEncryptSign = 1, kSignDetached = 2 };
 enum Status : std::uint8_t { kOk = 0, kGpgError = 1, kOtherError = 2 };
 
@@ -236,13 +238,10 @@ void GpgHelpers::spawn(Slot& s) {
     const std::string timeout = std::to_string(options_.timeout.count());
     const std::string max_out = std::to_string(options_.max_output_bytes);
     const std::string parent = std::to_string(::getpid());
-    std::vector<char*> argv{const_cast<char*>(exe_.c_str()),
-                            const_cast<char*>("--gpg-helper"),
-                            const_cast<char*>(homedir_.c_str()),
-                            const_cast<char*>(timeout.c_str()),
-                            const_cast<char*>(max_out.c_str()),
-                            const_cast<char*>(parent.c_str()),
-                            nullptr};
+    std::vector<char*> argv{const_cast<char*>(exe_.c_str()),     const_cast<char*>("--gpg-helper"),
+                            const_cast<char*>(homedir_.c_str()), const_cast<char*>(timeout.c_str()),
+                            const_cast<char*>(max_out.c_str()),  const_cast<char*>(parent.c_str()),
+                            const_cast<char*>(kProtocol),        nullptr};
     pid_t pid = -1;
     int rc = ::posix_spawn(&pid, exe_.c_str(), &fa, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -319,7 +318,9 @@ std::string GpgHelpers::call(const std::string& request, std::string* micalg) {
         throw GpgError(status == kGpgError ? error : "gpg helper: " + error);
     }
     throw GpgError("the gpg helper processes kept failing (" + last_problem + "); check that " +
-                   exe_ + " runs and the system's process limits");
+                   exe_ +
+                   " runs, belongs to this embargod (restart embargod after an upgrade) and the "
+                   "system's process limits");
 }
 
 std::string GpgHelpers::encrypt_sign(std::string_view plaintext,
@@ -345,7 +346,7 @@ std::string GpgHelpers::sign_detached(std::string_view data, const std::string& 
 }
 
 int serve_gpg_helper(int argc, char** argv) {
-    if (argc < 4) return 64;
+    if (argc < 5 || std::string_view(argv[4]) != kProtocol) return 64;
     // Dies with its parent; if that already happened, stop now.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (std::to_string(::getppid()) != argv[3]) return 0;

@@ -24,10 +24,10 @@ namespace embargo::crypto {
 
 class GpgHelpers {
   public:
-    // `exe` is run as `exe --gpg-helper HOME TIMEOUT_MS MAX_OUTPUT` with the
-    // socket on fd 3 (embargod passes /proc/self/exe, so an upgraded binary
-    // on disk never serves a running daemon). Up to `count` helpers run at
-    // once, each one operation at a time; they start when first needed.
+    // `exe` is run as `exe --gpg-helper HOME TIMEOUT_MS MAX_OUTPUT PARENT
+    // PROTOCOL` with the socket on fd 3 (embargo-gpg-helper, or embargod
+    // itself). Up to `count` helpers run at once, each one operation at a
+    // time; they start when first needed.
     GpgHelpers(std::string exe, std::string homedir, GpgOptions options, std::size_t count);
     // Closes the sockets (helpers exit on EOF) and reaps them.
     ~GpgHelpers();
@@ -69,7 +69,8 @@ class GpgHelpers {
 };
 
 // The helper's side: `argv` as given after --gpg-helper (HOME TIMEOUT_MS
-// MAX_OUTPUT); serves requests on fd 3 until EOF. Returns the exit status.
+// MAX_OUTPUT PARENT PROTOCOL); serves requests on fd 3 until EOF. Returns
+// the exit status (64 when started by anything but a GpgHelpers).
 int serve_gpg_helper(int argc, char** argv);
 
 }  // namespace embargo::crypto

@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <climits>
 #include <iostream>
 #include <string_view>
 #include <thread>
@@ -37,6 +39,23 @@ void install_signals() {
     sigemptyset(&sa.sa_mask);
     for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaction(s, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
+}
+
+// The signing and encryption helper: embargo-gpg-helper beside this binary
+// (a build tree), else where the package installs it; without either, this
+// binary serves as its own (bigger, so every gpg run costs more).
+std::string gpg_helper_program() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        std::string self(buf, static_cast<std::size_t>(n));
+        std::string beside = self.substr(0, self.rfind('/') + 1) + "embargo-gpg-helper";
+        if (::access(beside.c_str(), X_OK) == 0) return beside;
+    }
+#ifdef EMBARGO_GPG_HELPER
+    if (::access(EMBARGO_GPG_HELPER, X_OK) == 0) return EMBARGO_GPG_HELPER;
+#endif
+    return "/proc/self/exe";
 }
 
 int run(int argc, char** argv) {
@@ -70,8 +89,7 @@ int run(int argc, char** argv) {
 
     std::unique_ptr<daemon::Service> svc;
     try {
-        // Helpers are this very program (not what is on disk by then).
-        svc = std::make_unique<daemon::Service>(std::move(cfg), fixed_now, "/proc/self/exe");
+        svc = std::make_unique<daemon::Service>(std::move(cfg), fixed_now, gpg_helper_program());
     } catch (const storage::StorageError& e) {
         throw cli::ExitRequest{cli::kRuntime, std::string("embargod: ") + e.what()};
     }

@@ -199,6 +199,12 @@ CREATE TABLE forge_advisories (
     created_at INTEGER NOT NULL
 );
 )sql",
+        // 4: the per-sender rate limit counts a sender's recent acks for
+        // every incoming report (count_outbox_since); without an index that
+        // read the whole outbox, bodies and all, each time.
+        R"sql(
+CREATE INDEX outbox_recipient_kind ON outbox (recipient, kind, created_at);
+)sql",
     };
     return list;
 }

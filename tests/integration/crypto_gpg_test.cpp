@@ -394,7 +394,7 @@ TEST_CASE("helper processes sign and encrypt what the gpg CLI accepts, and are r
     std::vector<int> old_pids;
     {
         Gpg gpg(p.team_home.path());
-        gpg.use_helpers(embargo::test::built_binary("embargod"), 2);
+        gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 2);
         CHECK(gpg.helpers_started() == 0);  // started when first needed
 
         std::string armored = gpg.encrypt_sign(data, {p.alice}, p.team);
@@ -439,6 +439,22 @@ TEST_CASE("helper processes sign and encrypt what the gpg CLI accepts, and are r
     }
     // Gone with their Gpg, and reaped (not zombies).
     for (int pid : old_pids) CHECK((::kill(pid, 0) == -1 && errno == ESRCH));
+
+    // embargod serves as its own helper when embargo-gpg-helper is missing.
+    Gpg self(p.team_home.path());
+    self.use_helpers(embargo::test::built_binary("embargod"), 1);
+    CHECK(p.alice_home.decrypt(self.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+    CHECK(self.helpers_started() == 1);
+
+    // Anything else refuses to start as one: the call fails, and says so.
+    Gpg wrong(p.team_home.path());
+    wrong.use_helpers("/bin/true", 1);
+    try {
+        wrong.encrypt_sign(data, {p.alice}, p.team);
+        FAIL("a helper that is not one signed");
+    } catch (const GpgError& e) {
+        CHECK(std::string(e.what()).find("kept failing") != std::string::npos);
+    }
 }
 
 TEST_CASE("encrypt_sign and sign_detached refuse unusable keys clearly", "[gpg]") {
