@@ -238,6 +238,12 @@ else
 fi
 [ "$(lead_of rita@example.org)" = alice@example.org ] || fail "3. lead is '$(lead_of rita@example.org)', want alice@example.org"
 wait_for 30 sink_find new-case alice@example.org || fail "3. no new-case notification to alice@example.org"
+# The notices were signed and encrypted by the packaged helper, as the service user.
+if ct pgrep -u embargo -f '^/usr/libexec/embargo/embargo-gpg-helper --gpg-helper ' >/dev/null; then
+    ok "3. embargo-gpg-helper runs as user embargo"
+else
+    fail "3. no /usr/libexec/embargo/embargo-gpg-helper process of user embargo: $(ct ps -eo user,args 2>&1 | grep -i embargo)"
+fi
 
 # 4. the journal: poll lines, no secrets, no report text (all units, all of PID 1).
 before=$failures

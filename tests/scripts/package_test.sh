@@ -73,7 +73,7 @@ echo "$depends" | grep -q 'libasan\|libubsan' && fail "Depends on a sanitizer ru
 
 # Contents.
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's#^\./#/#' >"$tmp/contents"
-for path in /usr/sbin/embargod /usr/sbin/embargoctl \
+for path in /usr/sbin/embargod /usr/sbin/embargoctl /usr/libexec/embargo/embargo-gpg-helper \
     /lib/systemd/system/embargod.service /lib/systemd/system/embargod@.service \
     /usr/lib/sysusers.d/embargo.conf /usr/lib/tmpfiles.d/embargo.conf \
     /etc/embargo/embargo.conf.example \
@@ -85,7 +85,8 @@ for path in /etc/embargo/embargo.conf /etc/embargo/imap.password /etc/embargo/sm
     grep -qx "$path" "$tmp/contents" && fail "$path must not be shipped (it is the operator's)"
 done
 grep -q '^/usr/local' "$tmp/contents" && fail "files under /usr/local"
-dpkg-deb -c "$deb" | awk '$6 ~ /sbin\/embargo/ { print $1 }' | grep -vqx -- '-rwxr-xr-x' &&
+dpkg-deb -c "$deb" | awk '$6 ~ /(sbin\/embargo|libexec\/embargo\/)/ { print $1 }' |
+    grep -v '^d' | grep -vqx -- '-rwxr-xr-x' &&
     fail "binaries not mode 0755"
 
 # Control archive: maintainer scripts, no conffiles.
