@@ -7,13 +7,17 @@
 // (no `gpg --version` per context) and key look-ups are cached (KeyCache).
 #include "crypto/gpg.hpp"
 
+#include <fcntl.h>
 #include <gpgme.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -596,6 +600,48 @@ Gpg& Gpg::operator=(Gpg&&) noexcept = default;
 
 void Gpg::forget_keys() {
     cache_->forget();
+}
+
+bool ensure_gpg_conf_option(const std::string& homedir, const std::string& option,
+                            std::string* error) {
+    const std::string path = homedir + "/gpg.conf";
+    std::string text;
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+        const bool failed = std::ferror(f);
+        std::fclose(f);
+        if (failed) {
+            if (error) *error = "cannot read " + path;
+            return false;
+        }
+    } else if (errno != ENOENT) {
+        if (error) *error = "cannot read " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+            line.pop_back();
+        std::size_t first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line.substr(first) == option) return true;
+        start = end + 1;
+    }
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (error) *error = "cannot write " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    std::string add = (text.empty() || text.back() == '\n' ? "" : "\n") + option + "\n";
+    const bool ok = ::write(fd, add.data(), add.size()) == static_cast<ssize_t>(add.size());
+    const int saved = errno;
+    ::close(fd);
+    if (!ok && error) *error = "cannot write " + path + ": " + std::strerror(saved);
+    return ok;
 }
 
 void Gpg::use_helpers(const std::string& exe, std::size_t count) {

@@ -165,4 +165,11 @@ class Gpg {
 // 40 (v4) or 64 (v5) hex digits, either case.
 bool is_fingerprint(std::string_view s);
 
+// Makes `option` (a gpg.conf line such as "no-random-seed-file") part of
+// HOMEDIR/gpg.conf, appending it (file mode 0600 when created) unless a line
+// already says so. Returns false with `error` set when the file cannot be
+// read or written; the home is then left as it was.
+bool ensure_gpg_conf_option(const std::string& homedir, const std::string& option,
+                            std::string* error);
+
 }  // namespace embargo::crypto

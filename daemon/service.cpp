@@ -53,7 +53,18 @@ Service::Service(Config cfg, std::optional<TimePoint> fixed_now, std::string gpg
         pool_ = std::make_unique<WorkerPool>(resolve_workers(cfg_.daemon.workers));
         spdlog::info("signing and encrypting notifications on {} worker thread{}", pool_->size(),
                      pool_->size() == 1 ? "" : "s");
-        if (!gpg_helper_exe_.empty()) gpg_->use_helpers(gpg_helper_exe_, pool_->size());
+        if (!gpg_helper_exe_.empty()) {
+            gpg_->use_helpers(gpg_helper_exe_, pool_->size());
+            // Every gpg run rewrites HOME/random_seed under a lock, and one
+            // that finds it taken sleeps at least 250 ms (libgcrypt): with
+            // several helpers that halved the throughput (bench/README.md).
+            std::string error;
+            if (!crypto::ensure_gpg_conf_option(cfg_.gpg.homedir, "no-random-seed-file", &error))
+                spdlog::warn(
+                    "{}: concurrent gpg runs will wait on HOME/random_seed; add the line "
+                    "'no-random-seed-file' to gpg.conf there",
+                    error);
+        }
     }
     notifier_ = std::make_unique<Notifier>(cfg_, gpg_.get(), pool_.get());
     intake_ = std::make_unique<Intake>(cfg_, db_, gpg_.get(), notifier_.get());

@@ -1,6 +1,8 @@
 // The Gpg class against the real gpg CLI: decrypt/verify what gpg produced,
 // produce what gpg accepts, and survive hostile key data and ciphertexts.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -455,6 +457,34 @@ TEST_CASE("helper processes sign and encrypt what the gpg CLI accepts, and are r
     } catch (const GpgError& e) {
         CHECK(std::string(e.what()).find("kept failing") != std::string::npos);
     }
+}
+
+TEST_CASE("ensure_gpg_conf_option appends a gpg.conf line once and keeps the rest", "[gpg]") {
+    GpgHome home;
+    const std::string conf = home.path() + "/gpg.conf";
+    const std::string before = embargo::test::read_file(conf);  // the fixture's own lines
+    std::string error;
+    REQUIRE(ensure_gpg_conf_option(home.path(), "no-random-seed-file", &error));
+    CHECK(embargo::test::read_file(conf) == before + "no-random-seed-file\n");
+    REQUIRE(ensure_gpg_conf_option(home.path(), "no-random-seed-file", &error));
+    CHECK(embargo::test::read_file(conf) == before + "no-random-seed-file\n");
+    // gpg still accepts the home, and a key made there works.
+    const std::string fpr = home.make_key("Seedless <s@example.org>");
+    CHECK(home.detach_sign("x", fpr).find("BEGIN PGP SIGNATURE") != std::string::npos);
+
+    // Already there (indented, CRLF): nothing added; no file: created 0600.
+    GpgHome other;
+    embargo::test::write_file(other.path() + "/gpg.conf", "  no-random-seed-file \r\nbatch", 0600);
+    REQUIRE(ensure_gpg_conf_option(other.path(), "no-random-seed-file", &error));
+    CHECK(embargo::test::read_file(other.path() + "/gpg.conf") ==
+          "  no-random-seed-file \r\nbatch");
+    ::unlink((other.path() + "/gpg.conf").c_str());
+    REQUIRE(ensure_gpg_conf_option(other.path(), "no-random-seed-file", &error));
+    struct stat st {};
+    REQUIRE(::stat((other.path() + "/gpg.conf").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK_FALSE(ensure_gpg_conf_option("/nonexistent/embargo-home", "x", &error));
+    CHECK(error.find("/nonexistent/embargo-home/gpg.conf") != std::string::npos);
 }
 
 TEST_CASE("encrypt_sign and sign_detached refuse unusable keys clearly", "[gpg]") {
