@@ -16,11 +16,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <type_traits>
 
@@ -465,13 +467,12 @@ struct Env {
         gpgme_error_t e = gpgme_get_key(ctx.get(), upper(id).c_str(), &k, 0);
         KeyPtr key(k);
         if (e || !key) return std::nullopt;
+        // gpg names the signing (sub)key by fingerprint or key id: both end it.
         const std::string want = upper(id);
         for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next) {
             const std::string f = sk->fpr ? upper(sk->fpr) : std::string();
-            const std::string kid = sk->keyid ? upper(sk->keyid) : std::string();
-            if ((!f.empty() && f == want) || (!kid.empty() && kid == want) ||
-                (want.size() < f.size() &&
-                 f.compare(f.size() - want.size(), want.size(), want) == 0))
+            if (f.size() >= want.size() &&
+                f.compare(f.size() - want.size(), want.size(), want) == 0)
                 return sk->timestamp > 0 ? time_of(static_cast<unsigned long>(sk->timestamp))
                                          : std::nullopt;
         }
@@ -606,13 +607,11 @@ bool ensure_gpg_conf_option(const std::string& homedir, const std::string& optio
                             std::string* error) {
     const std::string path = homedir + "/gpg.conf";
     std::string text;
-    if (FILE* f = std::fopen(path.c_str(), "r")) {
-        char buf[4096];
-        std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-        const bool failed = std::ferror(f);
-        std::fclose(f);
-        if (failed) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        std::ifstream in(path, std::ios::binary);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
             if (error) *error = "cannot read " + path;
             return false;
         }
@@ -620,16 +619,12 @@ bool ensure_gpg_conf_option(const std::string& homedir, const std::string& optio
         if (error) *error = "cannot read " + path + ": " + std::strerror(errno);
         return false;
     }
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(start, end - start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-            line.pop_back();
-        std::size_t first = line.find_first_not_of(" \t");
-        if (first != std::string::npos && line.substr(first) == option) return true;
-        start = end + 1;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const auto first = line.find_first_not_of(" \t");
+        const auto last = line.find_last_not_of(" \t\r");
+        if (first != std::string::npos && line.compare(first, last - first + 1, option) == 0)
+            return true;
     }
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -1069,13 +1064,6 @@ std::optional<KeyInfo> Gpg::encryption_key_for(const std::string& email) {
     bool build = false;
     {
         std::lock_guard<std::mutex> lock(cache_->mutex);
-        if (cache_->index_usable) {
-            auto it = cache_->index.find(want);
-            std::optional<KeyInfo> found;
-            if (it != cache_->index.end()) found = it->second;
-            cache_->encryption_keys.emplace(want, found);
-            return found;
-        }
         build = !cache_->index_built && ++cache_->email_lookups > kLookupsBeforeIndex;
     }
     if (build) {
@@ -1086,11 +1074,14 @@ std::optional<KeyInfo> Gpg::encryption_key_for(const std::string& email) {
             cache_->index_usable = index.has_value();
             if (index) cache_->index = std::move(*index);
         }
-        if (cache_->index_usable) {
+    }
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        if (cache_->index_usable && cache_->generation == gen) {
             auto it = cache_->index.find(want);
             std::optional<KeyInfo> found;
             if (it != cache_->index.end()) found = it->second;
-            if (cache_->generation == gen) cache_->encryption_keys.emplace(want, found);
+            cache_->encryption_keys.emplace(want, found);
             return found;
         }
     }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -367,8 +368,7 @@ int serve_gpg_helper(int argc, char** argv) {
     } catch (const std::exception& e) {
         setup_error = e.what();  // answered to every request
     }
-    std::uint64_t generation = 0;
-    bool first = true;
+    std::optional<std::uint64_t> generation;  // of the key look-ups the helper's Gpg holds
     std::string request;
     for (;;) {
         try {
@@ -376,8 +376,8 @@ int serve_gpg_helper(int argc, char** argv) {
         } catch (const Broken&) {
             return 1;
         }
-        std::string reply(1, static_cast<char>(kOk));
-        std::string body, micalg;
+        Status status = kOk;
+        std::string body, micalg, error;
         try {
             Reader r(request);
             const std::uint8_t op = r.u8();
@@ -389,8 +389,7 @@ int serve_gpg_helper(int argc, char** argv) {
             std::vector<std::string> recipients;
             for (std::uint64_t k = 0; k < n; ++k) recipients.push_back(r.str());
             if (!gpg) throw GpgError(setup_error);
-            if (first || gen != generation) gpg->forget_keys();
-            first = false;
+            if (generation && *generation != gen) gpg->forget_keys();
             generation = gen;
             if (op == kEncryptSign)
                 body = gpg->encrypt_sign(data, recipients, signer);
@@ -401,18 +400,20 @@ int serve_gpg_helper(int argc, char** argv) {
         } catch (const Broken&) {
             return 1;  // not from embargod: nothing to answer
         } catch (const GpgError& e) {
-            reply[0] = static_cast<char>(kGpgError);
-            body.clear();
-            micalg = e.what();  // the error goes in its own field below
+            status = kGpgError;
+            error = e.what();
         } catch (const std::exception& e) {
-            reply[0] = static_cast<char>(kOtherError);
-            body.clear();
-            micalg = e.what();
+            status = kOtherError;
+            error = e.what();
         }
-        const bool ok = reply[0] == static_cast<char>(kOk);
+        if (status != kOk) {
+            body.clear();
+            micalg.clear();
+        }
+        std::string reply(1, static_cast<char>(status));
         put_str(reply, body);
-        put_str(reply, ok ? micalg : std::string());
-        put_str(reply, ok ? std::string() : micalg);
+        put_str(reply, micalg);
+        put_str(reply, error);
         try {
             write_frame(kHelperFd, reply);
         } catch (const Broken&) {
