@@ -125,7 +125,9 @@ nspawn_boot() {
     sleep 0.1
   done
   eb_tail "$d/console.log" 30
-  eb_die "the container did not finish booting (console above)"
+  echo "--- state: $(ct systemctl is-system-running 2>&1); jobs still queued:"
+  ct systemctl list-jobs --no-pager 2>&1 | head -20
+  eb_die "the container did not finish booting (console and jobs above)"
 }
 
 ct() {
