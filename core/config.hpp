@@ -155,6 +155,9 @@ struct Config {
         std::string homedir;
         std::vector<std::string> keys;  // team key fingerprints; the first signs
         EncryptMode encrypt = EncryptMode::Required;
+        // Outgoing mail signed and encrypted with librnp inside the helper
+        // processes (keys exported from homedir); false: a gpg run per message.
+        bool sign_in_process = true;
     } gpg;
 
     struct Team {

@@ -639,9 +639,9 @@ bool ensure_gpg_conf_option(const std::string& homedir, const std::string& optio
     return ok;
 }
 
-void Gpg::use_helpers(const std::string& exe, std::size_t count) {
+void Gpg::use_helpers(const std::string& exe, std::size_t count, bool in_process) {
     helpers_.reset();  // the old ones end first (they serve nobody now)
-    helpers_ = std::make_unique<GpgHelpers>(exe, homedir_, options_, count);
+    helpers_ = std::make_unique<GpgHelpers>(exe, homedir_, options_, count, in_process);
 }
 
 std::size_t Gpg::helpers_started() const {
@@ -1039,6 +1039,36 @@ std::optional<std::map<std::string, KeyInfo>> list_encryption_keys(const Env& en
 }
 
 }  // namespace
+
+std::string Gpg::export_key(const std::string& fpr, bool secret) {
+    if (!is_fingerprint(fpr)) throw GpgError("gpg export: " + fpr + " is not a fingerprint");
+    Env env{homedir_, options_.timeout, cache_.get()};
+    Sink out(4u * 1024u * 1024u);
+    // One buffer, never moved while it grows: a secret export is not left
+    // behind in freed memory except what the caller wipes.
+    out.bytes().reserve(256u * 1024u);
+    CtxPtr ctx = env.context(false);
+    gpgme_export_mode_t mode = GPGME_EXPORT_MODE_MINIMAL;
+    if (secret) mode |= GPGME_EXPORT_MODE_SECRET;
+    Loop loop(ctx.get());
+    Outcome o = loop.run(gpgme_op_export_start(ctx.get(), upper(fpr).c_str(), mode, out.get()),
+                         options_.timeout);
+    if (o.err || out.bytes().empty()) {
+        wipe(out.bytes());
+        throw GpgError("gpg export of " + std::string(secret ? "secret " : "") + "key " + fpr +
+                       " failed: " +
+                       (o.err ? (o.timed_out ? "timed out after " + seconds_text(options_.timeout)
+                                             : err_text(o.err))
+                              : "no such key") +
+                       "; " + env.what_to_check());
+    }
+    return std::move(out.bytes());
+}
+
+void wipe(std::string& s) {
+    if (!s.empty()) ::explicit_bzero(s.data(), s.size());
+    s.clear();
+}
 
 std::optional<KeyInfo> Gpg::key(const std::string& fpr, bool secret) {
     Env env{homedir_, options_.timeout, cache_.get()};

@@ -106,8 +106,10 @@ class Gpg {
 
     // From now on encrypt_sign and sign_detached run in up to `count` helper
     // processes (`exe --gpg-helper ...`, see gpg_helpers.hpp) instead of
-    // forking gpg from this process; replaces helpers started before.
-    void use_helpers(const std::string& exe, std::size_t count);
+    // forking gpg from this process; replaces helpers started before. With
+    // `in_process` the helpers sign and encrypt with librnp (rnp_pgp.hpp)
+    // whenever gpg exports the keys, and run gpg only for the rest.
+    void use_helpers(const std::string& exe, std::size_t count, bool in_process = true);
     // Helper processes started so far (0 without use_helpers), and the running ones.
     std::size_t helpers_started() const;
     std::vector<int> helper_pids() const;
@@ -146,6 +148,13 @@ class Gpg {
     ImportResult import_public_keys(std::string_view keydata, std::size_t max_keys,
                                     std::size_t max_bytes);
 
+    // The key with exactly this primary fingerprint as binary OpenPGP
+    // (export-minimal); secret: with its secret key material, which gpg-agent
+    // gives only for a key without a passphrase (the helper signs in process
+    // with it, see rnp_pgp.hpp). Throws GpgError when gpg exports nothing.
+    // The caller wipes a secret export after use.
+    std::string export_key(const std::string& fpr, bool secret);
+
     // The key with exactly this primary fingerprint (40 hex), or nullopt.
     std::optional<KeyInfo> key(const std::string& fpr, bool secret = false);
 
@@ -161,6 +170,9 @@ class Gpg {
     std::unique_ptr<KeyCache> cache_;
     std::unique_ptr<GpgHelpers> helpers_;
 };
+
+// Overwrites the bytes of `s` (secret key material) and empties it.
+void wipe(std::string& s);
 
 // 40 (v4) or 64 (v5) hex digits, either case.
 bool is_fingerprint(std::string_view s);

@@ -16,10 +16,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+
+#include "crypto/rnp_pgp.hpp"
 
 extern char** environ;
 
@@ -29,7 +32,7 @@ namespace {
 
 constexpr int kHelperFd = 3;
 // Changes with the frame format: a helper from another build refuses to start.
-constexpr const char* kProtocol = "embargo-gpg-helper-1";
+constexpr const char* kProtocol = "embargo-gpg-helper-2";
 enum Op : std::uint8_t { kEncryptSign = 1, kSignDetached = 2 };
 enum Status : std::uint8_t { kOk = 0, kGpgError = 1, kOtherError = 2 };
 
@@ -146,12 +149,81 @@ std::uint64_t frame_limit(const GpgOptions& o) {
     return 4 * static_cast<std::uint64_t>(o.max_output_bytes) + (16u << 20);
 }
 
+// The helper's librnp key store: each key exported from the GnuPG home at
+// most once per generation, after gpg has judged it usable for what it is
+// asked (the same look-ups Gpg::encrypt_sign makes before a gpg run). A key
+// gpg does not judge usable, or will not export (a passphrase, a card), is
+// left to gpg, which then answers as it always has.
+class InProcess {
+  public:
+    void forget() {
+        rnp_.clear();
+        ready_.clear();
+    }
+
+    // The signature or message, or nullopt: gpg is to do it.
+    std::optional<std::string> encrypt_sign(Gpg& gpg, std::string_view data,
+                                            const std::vector<std::string>& recipients,
+                                            const std::string& signer) {
+        if (!ready(gpg, signer, true)) return std::nullopt;
+        for (const std::string& r : recipients)
+            if (!ready(gpg, r, false)) return std::nullopt;
+        try {
+            return rnp_.encrypt_sign(data, recipients, signer);
+        } catch (const RnpError&) {
+            return std::nullopt;
+        }
+    }
+
+    std::optional<std::string> sign_detached(Gpg& gpg, std::string_view data,
+                                             const std::string& signer, std::string* micalg) {
+        if (!ready(gpg, signer, true)) return std::nullopt;
+        try {
+            return rnp_.sign_detached(data, signer, micalg);
+        } catch (const RnpError&) {
+            return std::nullopt;
+        }
+    }
+
+  private:
+    bool ready(Gpg& gpg, const std::string& fpr, bool secret) {
+        const std::string id = (secret ? "S:" : "P:") + fpr;
+        auto it = ready_.find(id);
+        if (it != ready_.end()) return it->second;
+        bool ok = false;
+        try {
+            std::optional<KeyInfo> k = gpg.key(fpr, secret);
+            ok = k && !k->revoked && !k->expired && !k->disabled &&
+                 (secret ? k->has_secret && k->can_sign : k->can_encrypt);
+            if (ok) {
+                std::string bytes = gpg.export_key(fpr, secret);
+                try {
+                    rnp_.add_keys(bytes);
+                } catch (const RnpError&) {
+                    ok = false;
+                }
+                wipe(bytes);
+                ok = ok && rnp_.has_key(fpr, secret);
+            }
+        } catch (const GpgError&) {
+            ok = false;
+        }
+        ready_.emplace(id, ok);
+        return ok;
+    }
+
+    RnpPgp rnp_;
+    std::map<std::string, bool> ready_;  // "S:"/"P:" + fingerprint as asked
+};
+
 }  // namespace
 
-GpgHelpers::GpgHelpers(std::string exe, std::string homedir, GpgOptions options, std::size_t count)
+GpgHelpers::GpgHelpers(std::string exe, std::string homedir, GpgOptions options, std::size_t count,
+                       bool in_process)
     : exe_(std::move(exe)),
       homedir_(std::move(homedir)),
       options_(options),
+      in_process_(in_process),
       slots_(std::max<std::size_t>(count, 1)) {}
 
 GpgHelpers::~GpgHelpers() {
@@ -239,10 +311,15 @@ void GpgHelpers::spawn(Slot& s) {
     const std::string timeout = std::to_string(options_.timeout.count());
     const std::string max_out = std::to_string(options_.max_output_bytes);
     const std::string parent = std::to_string(::getpid());
-    std::vector<char*> argv{const_cast<char*>(exe_.c_str()),     const_cast<char*>("--gpg-helper"),
-                            const_cast<char*>(homedir_.c_str()), const_cast<char*>(timeout.c_str()),
-                            const_cast<char*>(max_out.c_str()),  const_cast<char*>(parent.c_str()),
-                            const_cast<char*>(kProtocol),        nullptr};
+    std::vector<char*> argv{const_cast<char*>(exe_.c_str()),
+                            const_cast<char*>("--gpg-helper"),
+                            const_cast<char*>(homedir_.c_str()),
+                            const_cast<char*>(timeout.c_str()),
+                            const_cast<char*>(max_out.c_str()),
+                            const_cast<char*>(parent.c_str()),
+                            const_cast<char*>(kProtocol),
+                            const_cast<char*>(in_process_ ? "rnp" : "gpg"),
+                            nullptr};
     pid_t pid = -1;
     int rc = ::posix_spawn(&pid, exe_.c_str(), &fa, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -347,7 +424,9 @@ std::string GpgHelpers::sign_detached(std::string_view data, const std::string& 
 }
 
 int serve_gpg_helper(int argc, char** argv) {
-    if (argc < 5 || std::string_view(argv[4]) != kProtocol) return 64;
+    if (argc < 6 || std::string_view(argv[4]) != kProtocol) return 64;
+    const std::string_view mode = argv[5];
+    if (mode != "rnp" && mode != "gpg") return 64;
     // Dies with its parent; if that already happened, stop now.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (std::to_string(::getppid()) != argv[3]) return 0;
@@ -361,10 +440,15 @@ int serve_gpg_helper(int argc, char** argv) {
     } catch (const std::exception&) {
         return 64;
     }
+    // It may hold the team's secret key (librnp): no core dump, no ptrace
+    // by other processes of the service user.
+    ::prctl(PR_SET_DUMPABLE, 0);
     std::unique_ptr<Gpg> gpg;
+    std::unique_ptr<InProcess> in_process;
     std::string setup_error;
     try {
         gpg = std::make_unique<Gpg>(argv[0], options);
+        if (mode == "rnp") in_process = std::make_unique<InProcess>();
     } catch (const std::exception& e) {
         setup_error = e.what();  // answered to every request
     }
@@ -389,14 +473,21 @@ int serve_gpg_helper(int argc, char** argv) {
             std::vector<std::string> recipients;
             for (std::uint64_t k = 0; k < n; ++k) recipients.push_back(r.str());
             if (!gpg) throw GpgError(setup_error);
-            if (generation && *generation != gen) gpg->forget_keys();
+            if (generation && *generation != gen) {
+                gpg->forget_keys();
+                if (in_process) in_process->forget();
+            }
             generation = gen;
-            if (op == kEncryptSign)
-                body = gpg->encrypt_sign(data, recipients, signer);
-            else if (op == kSignDetached)
-                body = gpg->sign_detached(data, signer, &micalg);
-            else
+            std::optional<std::string> done;
+            if (op == kEncryptSign) {
+                if (in_process) done = in_process->encrypt_sign(*gpg, data, recipients, signer);
+                body = done ? std::move(*done) : gpg->encrypt_sign(data, recipients, signer);
+            } else if (op == kSignDetached) {
+                if (in_process) done = in_process->sign_detached(*gpg, data, signer, &micalg);
+                body = done ? std::move(*done) : gpg->sign_detached(data, signer, &micalg);
+            } else {
                 throw Broken("unknown operation " + std::to_string(op));
+            }
         } catch (const Broken&) {
             return 1;  // not from embargod: nothing to answer
         } catch (const GpgError& e) {

@@ -25,10 +25,12 @@ namespace embargo::crypto {
 class GpgHelpers {
   public:
     // `exe` is run as `exe --gpg-helper HOME TIMEOUT_MS MAX_OUTPUT PARENT
-    // PROTOCOL` with the socket on fd 3 (embargo-gpg-helper, or embargod
+    // PROTOCOL MODE` with the socket on fd 3 (embargo-gpg-helper, or embargod
     // itself). Up to `count` helpers run at once, each one operation at a
-    // time; they start when first needed.
-    GpgHelpers(std::string exe, std::string homedir, GpgOptions options, std::size_t count);
+    // time; they start when first needed. `in_process` (MODE "rnp"): the
+    // helper signs and encrypts with librnp where it can (rnp_pgp.hpp).
+    GpgHelpers(std::string exe, std::string homedir, GpgOptions options, std::size_t count,
+               bool in_process = true);
     // Closes the sockets (helpers exit on EOF) and reaps them.
     ~GpgHelpers();
     GpgHelpers(const GpgHelpers&) = delete;
@@ -62,6 +64,7 @@ class GpgHelpers {
     std::string exe_;
     std::string homedir_;
     GpgOptions options_;
+    bool in_process_ = true;
     mutable std::mutex mutex_;
     std::condition_variable free_;
     std::vector<Slot> slots_;
@@ -69,8 +72,8 @@ class GpgHelpers {
 };
 
 // The helper's side: `argv` as given after --gpg-helper (HOME TIMEOUT_MS
-// MAX_OUTPUT PARENT PROTOCOL); serves requests on fd 3 until EOF. Returns
-// the exit status (64 when started by anything but a GpgHelpers).
+// MAX_OUTPUT PARENT PROTOCOL MODE); serves requests on fd 3 until EOF.
+// Returns the exit status (64 when started by anything but a GpgHelpers).
 int serve_gpg_helper(int argc, char** argv);
 
 }  // namespace embargo::crypto

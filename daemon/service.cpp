@@ -54,7 +54,7 @@ Service::Service(Config cfg, std::optional<TimePoint> fixed_now, std::string gpg
         spdlog::info("signing and encrypting notifications on {} worker thread{}", pool_->size(),
                      pool_->size() == 1 ? "" : "s");
         if (!gpg_helper_exe_.empty()) {
-            gpg_->use_helpers(gpg_helper_exe_, pool_->size());
+            gpg_->use_helpers(gpg_helper_exe_, pool_->size(), cfg_.gpg.sign_in_process);
             // Every gpg run rewrites HOME/random_seed under a lock, and one
             // that finds it taken sleeps at least 250 ms (libgcrypt): with
             // several helpers that halved the throughput (bench/README.md).
@@ -83,19 +83,23 @@ void Service::reload(Config cfg) {
     // and the running configuration stays whole.
     auto imap = std::make_unique<imap::Client>(imap_settings(cfg));
     auto smtp = std::make_unique<smtp::Client>(smtp_settings(cfg));
+    const bool was_in_process = cfg_.gpg.sign_in_process;
     cfg_ = std::move(cfg);
     if (gpg_) gpg_->forget_keys();  // a reload is also how an operator says "keys changed"
     intake_->set_config(cfg_);
     notifier_->set_config(cfg_);
-    // Between cycles no job is running: the pool can be replaced.
-    if (pool_ && pool_->size() != resolve_workers(cfg_.daemon.workers)) {
+    // Between cycles no job is running: the pool and the helpers can be replaced.
+    const bool resize = pool_ && pool_->size() != resolve_workers(cfg_.daemon.workers);
+    if (resize) {
         auto pool = std::make_unique<WorkerPool>(resolve_workers(cfg_.daemon.workers));
         notifier_->set_pool(pool.get());
         pool_ = std::move(pool);
-        if (gpg_ && !gpg_helper_exe_.empty()) gpg_->use_helpers(gpg_helper_exe_, pool_->size());
         spdlog::info("now signing and encrypting on {} worker thread{}", pool_->size(),
                      pool_->size() == 1 ? "" : "s");
     }
+    if (pool_ && gpg_ && !gpg_helper_exe_.empty() &&
+        (resize || was_in_process != cfg_.gpg.sign_in_process))
+        gpg_->use_helpers(gpg_helper_exe_, pool_->size(), cfg_.gpg.sign_in_process);
     imap_ = std::move(imap);
     smtp_ = std::move(smtp);
 }

@@ -93,6 +93,7 @@ constexpr KeyDef kKeys[] = {
     {"gpg", "homedir", false, "/var/lib/embargo/gnupg"},
     {"gpg", "key", true, "0123456789ABCDEF0123456789ABCDEF01234567"},
     {"gpg", "encrypt", false, "required"},
+    {"gpg", "sign_in_process", false, "true"},
     {"team", "member", true, "Alice Example <alice@example.org> FINGERPRINT"},
     {"team", "away", true, "bob@example.org 2026-12-20 2027-01-05"},
     {"team", "require_signed_commands", false, "true"},
@@ -860,6 +861,7 @@ class Parser {
                 fail(e->line, "gpg.encrypt",
                      "\"" + e->value + "\" is not a mode; use required or opportunistic");
         }
+        c.gpg.sign_in_process = boolean("gpg.sign_in_process", true);
     }
 
     void team(Config& c) const {

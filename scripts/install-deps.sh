@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config clang clang-format libclang-rt-14-dev
-  libcurl4-openssl-dev libgpgme-dev libmimetic-dev libsqlitecpp-dev libsqlite3-dev
+  libcurl4-openssl-dev libgpgme-dev librnp-dev libmimetic-dev libsqlitecpp-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libboost-program-options-dev catch2 libsystemd-dev
   nlohmann-json3-dev libssl-dev
   gnupg gpg-agent dovecot-imapd python3-aiosmtpd sqlite3 curl systemd time mutt

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <ctime>
 #include <optional>
+#include <sstream>
 
 #include "crypto/gpg.hpp"
 #include "crypto/openpgp.hpp"
@@ -457,6 +458,119 @@ TEST_CASE("helper processes sign and encrypt what the gpg CLI accepts, and are r
     } catch (const GpgError& e) {
         CHECK(std::string(e.what()).find("kept failing") != std::string::npos);
     }
+}
+
+TEST_CASE("helpers sign and encrypt in process with the keys gpg exports, once per generation",
+          "[gpg][helpers]") {
+    Pair p;
+    const std::string data = "Case: EMST-2026-0002\r\nsigned and encrypted in process\r\n";
+    const std::string keys = p.team_home.path() + "/private-keys-v1.d";
+    const std::string away = p.team_home.path() + "/keys-away";
+    auto stop_agent = [&] {
+        embargo::test::run({"gpgconf", "--homedir", p.team_home.path(), "--kill", "gpg-agent"});
+    };
+    for (bool in_process : {true, false}) {
+        INFO("in_process = " << in_process);
+        Gpg gpg(p.team_home.path());
+        gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 1, in_process);
+        auto opened = p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team));
+        CHECK(opened.decryption_okay());
+        CHECK(opened.good_signature_by(p.team));
+        CHECK(opened.plaintext == data);
+        std::string micalg;
+        CHECK(p.alice_home.verify_detached(data, gpg.sign_detached(data, p.team, &micalg))
+                  .good_signature_by(p.team));
+        CHECK(micalg.rfind("pgp-sha", 0) == 0);
+
+        // The team's secret key leaves the home (and gpg-agent). In process,
+        // the helper signs with the copy gpg exported to it until the key
+        // look-ups are forgotten; gpg itself can no longer sign at all.
+        REQUIRE(::rename(keys.c_str(), away.c_str()) == 0);
+        stop_agent();
+        if (in_process) {
+            auto again = p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team));
+            CHECK(again.good_signature_by(p.team));
+            CHECK(again.plaintext == data);
+            CHECK(p.alice_home.verify_detached(data, gpg.sign_detached(data, p.team, &micalg))
+                      .good_signature_by(p.team));
+        } else {
+            CHECK_THROWS_AS(gpg.encrypt_sign(data, {p.alice}, p.team), GpgError);
+        }
+        // A new generation asks gpg again, which finds no secret key: refused.
+        gpg.forget_keys();
+        CHECK_THROWS_AS(gpg.encrypt_sign(data, {p.alice}, p.team), GpgError);
+        CHECK_THROWS_AS(gpg.sign_detached(data, p.team, &micalg), GpgError);
+        REQUIRE(::rename(away.c_str(), keys.c_str()) == 0);
+        stop_agent();
+        gpg.forget_keys();
+        CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+        CHECK(gpg.helpers_started() == 1);
+    }
+
+    // Recipients gpg would refuse are refused in process too, with gpg's reason.
+    const long now = static_cast<long>(std::time(nullptr));
+    auto r = p.team_home.gpg(
+        {"--status-fd", "1", "--faked-system-time", std::to_string(now - 9 * 86400), "--passphrase",
+         "", "--quick-gen-key", "Gone <gone@example.org>", "future-default", "default", "1d"});
+    const std::string expired = r.out.substr(r.out.rfind(' ') + 1, 40);
+    const std::string revoked = p.team_home.make_key("Revoked <rev@example.org>");
+    std::string rev =
+        embargo::test::read_file(p.team_home.path() + "/openpgp-revocs.d/" + revoked + ".rev");
+    std::size_t colon = rev.find(":-----BEGIN");
+    REQUIRE(colon != std::string::npos);
+    rev.erase(colon, 1);
+    p.team_home.import(rev);
+    Gpg gpg(p.team_home.path());
+    gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 1, true);
+    for (const std::string& unusable : {expired, revoked}) {
+        INFO("recipient " << unusable);
+        try {
+            gpg.encrypt_sign(data, {p.alice, unusable}, p.team);
+            FAIL("encrypted to an expired or revoked key");
+        } catch (const GpgError& e) {
+            CHECK(std::string(e.what()).find("cannot encrypt") != std::string::npos);
+        }
+    }
+    CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+}
+
+TEST_CASE("a team key with a passphrase (preset in gpg-agent) is used through gpg",
+          "[gpg][helpers]") {
+    GpgHome team_home, alice_home;
+    embargo::test::write_file(team_home.path() + "/gpg-agent.conf",
+                              "allow-loopback-pinentry\nallow-preset-passphrase\n", 0600);
+    team_home.gpg({"--passphrase", "s3cret words", "--quick-gen-key",
+                   "Security Team <security@example.org>", "ed25519", "sign", "never"});
+    auto listing = team_home.gpg({"--with-colons", "--with-keygrip", "--list-secret-keys"});
+    std::string team, grip;
+    std::istringstream lines(listing.out);
+    for (std::string line; std::getline(lines, line);) {
+        auto field = [&](int n) {
+            std::size_t at = 0;
+            for (int k = 0; k < n; ++k) at = line.find(':', at) + 1;
+            return line.substr(at, line.find(':', at) - at);
+        };
+        if (line.rfind("fpr:", 0) == 0 && team.empty()) team = field(9);
+        if (line.rfind("grp:", 0) == 0 && grip.empty()) grip = field(9);
+    }
+    REQUIRE(team.size() == 40);
+    REQUIRE(grip.size() == 40);
+    const std::string alice = alice_home.make_key("Alice Reporter <alice@example.net>");
+    team_home.import(alice_home.export_public(alice));
+    alice_home.import(team_home.export_public(team));
+    // What an operator does for a key with a passphrase: preset it in the agent.
+    auto preset = embargo::test::run(
+        {"/usr/lib/gnupg/gpg-preset-passphrase", "--preset", "-P", "s3cret words", grip},
+        {{"GNUPGHOME", team_home.path()}});
+    REQUIRE(preset.exit_code == 0);
+
+    Gpg gpg(team_home.path());
+    gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 1, true);
+    const std::string data = "Case: EMST-2026-0003\r\nsigned with a protected key\r\n";
+    auto opened = alice_home.decrypt(gpg.encrypt_sign(data, {alice}, team));
+    CHECK(opened.good_signature_by(team));
+    CHECK(opened.plaintext == data);
+    CHECK(alice_home.verify_detached(data, gpg.sign_detached(data, team)).good_signature_by(team));
 }
 
 TEST_CASE("ensure_gpg_conf_option appends a gpg.conf line once and keeps the rest", "[gpg]") {

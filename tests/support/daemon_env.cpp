@@ -47,7 +47,7 @@ void DaemonEnv::write_config() {
     c += "[smtp]\nurl = " + (smtp_ ? smtp_->url() : std::string("smtp://127.0.0.1:9")) +
          "\nfrom = Example Security Team <secalert@example.org>\n\n";
     c += "[gpg]\nhomedir = " + team_home_->path() + "\nkey = " + team_fpr_ +
-         "\nencrypt = " + opts.encrypt + "\n\n";
+         "\nencrypt = " + opts.encrypt + "\n" + opts.gpg + "\n";
     c += "[team]\n";
     for (const auto& m : members_) c += "member = " + m.header() + " " + m.fpr + "\n";
     for (const auto& a : opts.away) c += "away = " + a + "\n";

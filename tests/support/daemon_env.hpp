@@ -32,6 +32,7 @@ struct DaemonEnvOptions {
     std::string encrypt = "required";
     std::string extra;                // appended to the config file verbatim
     std::string limits;               // lines for [limits]
+    std::string gpg;                  // more lines for [gpg]
 };
 
 class DaemonEnv {

@@ -221,6 +221,7 @@ TEST_CASE("the SPEC example parses to its values") {
     CHECK(c.team.away[0].from == std::chrono::sys_days{std::chrono::year{2026} / 12 / 20});
     CHECK(c.team.away[0].to == std::chrono::sys_days{std::chrono::year{2027} / 1 / 5});
     CHECK(c.team.require_signed_commands);
+    CHECK(c.gpg.sign_in_process);  // default
     CHECK(c.team.announce == std::vector<std::string>{"users@lists.example.org"});
     CHECK(c.team.retrospective == std::vector<std::string>{"dev@lists.example.org"});
 
@@ -274,7 +275,8 @@ max_key_bytes = 4096
                       "poll_interval = 5m\nprocessed_mailbox = Done\ntimeout = 90s\n");
     text = after_line(
         text, "key = ",
-        "key = 1111 2222 3333 4444 5555  6666 7777 8888 9999 aaaa\nencrypt = opportunistic\n");
+        "key = 1111 2222 3333 4444 5555  6666 7777 8888 9999 aaaa\nencrypt = opportunistic\n"
+        "sign_in_process = no\n");
     text = after_line(text, "member = Bob",
                       "require_signed_commands = no\nannounce = A@Lists.Example.org\n"
                       "announce = b@lists.example.org\n");
@@ -289,6 +291,7 @@ max_key_bytes = 4096
     CHECK(c.gpg.keys == std::vector<std::string>{"0123456789ABCDEF0123456789ABCDEF01234567",
                                                  "111122223333444455556666777788889999AAAA"});
     CHECK(c.gpg.encrypt == EncryptMode::Opportunistic);
+    CHECK_FALSE(c.gpg.sign_in_process);
     CHECK_FALSE(c.team.require_signed_commands);
     CHECK(c.team.announce ==
           std::vector<std::string>{"a@lists.example.org", "b@lists.example.org"});
