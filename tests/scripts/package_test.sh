@@ -65,7 +65,7 @@ depends=$(field Depends)
 echo "Depends: $depends"
 # Whole package names: "gnupg" must not be satisfied by "gnupg-utils".
 for dep in gnupg gpg-agent procps libc6 libstdc++6 libcurl4 libgpgme11 libsqlite3-0 libsystemd0 \
-    libboost-program-options1.74.0 libmimetic0v5; do
+    libboost-program-options1.74.0 libmimetic0v5 librnp0; do
     echo "$depends" | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx "$dep" ||
         fail "Depends lacks $dep"
 done
