@@ -92,22 +92,34 @@ nspawn_prepare_exec() {
   systemd-nspawn --quiet --register=no --keep-unit --pipe -D "$NSPAWN_ROOT" "$@"
 }
 
+# The container's PID 1: the child of systemd-nspawn in another PID
+# namespace. A child that is exiting (systemd-nspawn's short-lived helper
+# processes) has no namespace links left, so an empty readlink is no answer:
+# taking it for the leader made `ct` fail on a container that had booted.
+nspawn__find_leader() {
+  local child ns own
+  own=$(readlink /proc/self/ns/pid)
+  NSPAWN_LEADER=
+  for child in $(ps -o pid= --ppid "$NSPAWN_PID" 2>/dev/null); do
+    ns=$(readlink "/proc/$child/ns/pid" 2>/dev/null) || continue
+    if [ -n "$ns" ] && [ "$ns" != "$own" ]; then
+      NSPAWN_LEADER=$child
+      return 0
+    fi
+  done
+  return 1
+}
+
 nspawn_boot() {
-  local cache=$1 d=$2 tries pid child
+  local cache=$1 d=$2 tries
   [ -n "$NSPAWN_ROOT" ] || nspawn__mount "$cache" "$d"
   setsid systemd-nspawn --quiet --register=no --keep-unit --boot --console=read-only \
     --machine="eb$$" -D "$NSPAWN_ROOT" </dev/null >"$d/console.log" 2>&1 &
   NSPAWN_PID=$!
-  # The container's PID 1 is the child of systemd-nspawn in another PID namespace.
   tries=500
   while ((tries-- > 0)); do
     kill -0 "$NSPAWN_PID" 2>/dev/null || break
-    for child in $(ps -o pid= --ppid "$NSPAWN_PID" 2>/dev/null); do
-      if [ "$(readlink "/proc/$child/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then
-        NSPAWN_LEADER=$child
-        break 2
-      fi
-    done
+    nspawn__find_leader && break
     sleep 0.02
   done
   if [ -z "$NSPAWN_LEADER" ]; then
@@ -122,6 +134,8 @@ nspawn_boot() {
       running | degraded) return 0 ;;
     esac
     kill -0 "$NSPAWN_PID" 2>/dev/null || break
+    # Not the leader after all (it is gone while systemd-nspawn runs): look again.
+    [ -e "/proc/$NSPAWN_LEADER/ns/pid" ] || nspawn__find_leader || true
     sleep 0.1
   done
   eb_tail "$d/console.log" 30
