@@ -11,7 +11,10 @@
 # processes it waited for, GNU time), peak RSS; the floor's wall and CPU;
 # the ratio CPU embargod / CPU floor; gpg-agent's CPU in each phase (it is
 # nobody's child, so neither figure above holds it); and the idle CPU of the
-# daemon in loop mode. Schleuder only when the Debian package is installed.
+# daemon in loop mode. Schleuder only when the Debian package is installed:
+# BENCH_SCHLEUDER_PLAIN (20) + BENCH_SCHLEUDER_PGP (6) of the same reports
+# through one list with the team's key and members (scripts/lib/schleuder.sh),
+# its msg/s and CPU per message beside embargod's.
 # Not a test.
 #
 # Environment: EMBARGO_BUILD_DIR (default build/bench), BENCH_PLAIN (1000),
@@ -25,6 +28,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/gpg.sh
 . scripts/lib/config.sh
 . scripts/lib/bench.sh
+. scripts/lib/schleuder.sh
 
 NP=${BENCH_PLAIN:-1000}
 NG=${BENCH_PGP:-300}
@@ -65,9 +69,18 @@ bench_generate pgp "$W/gen" "$NG" $((NP + 1))
 mv "$W/gen/asc" "$W/asc"
 # Plaintexts for the floor's signing runs: the plain reports' texts (a new-case
 # notice carries the report's text; an ack is shorter).
-mkdir -p "$W/texts"
+# Schleuder's sample: the first reports of each kind, copied before delivery
+# moves them into the Maildir.
+SP=${BENCH_SCHLEUDER_PLAIN:-20} SG=${BENCH_SCHLEUDER_PGP:-6}
+mkdir -p "$W/texts" "$W/schleuder-sample"
+sp=0 sg=0
 for f in "$W/gen"/*.bench; do
-  grep -q 'BEGIN PGP MESSAGE' "$f" || sed '1,/^\r\?$/d' "$f" >"$W/texts/$(basename "$f").txt"
+  if grep -q 'BEGIN PGP MESSAGE' "$f"; then
+    [ "$sg" -ge "$SG" ] || { cp "$f" "$W/schleuder-sample/"; sg=$((sg + 1)); }
+  else
+    sed '1,/^\r\?$/d' "$f" >"$W/texts/$(basename "$f").txt"
+    [ "$sp" -ge "$SP" ] || { cp "$f" "$W/schleuder-sample/"; sp=$((sp + 1)); }
+  fi
 done
 dovecot_deliver_dir "$W/gen"
 bench_sync_mailbox >/dev/null
@@ -160,15 +173,17 @@ f_sig=$(($(grep -c 'SIG_CREATED' "$W/floor.status" || true) - f_enc))
 [ "$f_dec" -eq "$readable" ] && [ "$f_enc" -eq "$n_enc" ] && [ "$f_sig" -eq "$n_sig" ] ||
   eb_die "the floor did $f_dec/$readable decrypts, $f_enc/$n_enc sign+encrypts, $f_sig/$n_sig signs"
 
-# --- Schleuder, when installed ----------------------------------------------------------
-if dpkg -s schleuder >/dev/null 2>&1; then
-  schleuder_line="installed, but not measured by this script yet"
-else
-  schleuder_line="not installed (dpkg -s schleuder): not measured"
-fi
-
 ours_rate=$(rate "$N" "$ours_wall")
 ours_all=$(awk -v a="$ours_cpu" -v b="$ours_agent" 'BEGIN { printf "%.2f", a + b }')
+
+# --- Schleuder, when installed ----------------------------------------------------------
+if schleuder_available; then
+  eb_step "Schleuder: $SP plain + $SG PGP/MIME of the same reports, one 'schleuder work' each"
+  schleuder_measure "$W/schleuder-sample"
+  s_ms=$(awk -v c="$SCHLEUDER_CPU" -v n="$SCHLEUDER_N" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }')
+  o_ms=$(awk -v c="$ours_all" -v n="$N" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }')
+  schleuder_line="$SCHLEUDER_VERSION: $SCHLEUDER_N messages ($SP plain + $SG PGP/MIME), $SCHLEUDER_SENT mails sent, $SCHLEUDER_ENCRYPTED encrypted"
+fi
 floor_all=$(awk -v a="$floor_cpu" -v b="$floor_agent" 'BEGIN { printf "%.2f", a + b }')
 per_op() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }'; }
 nops=$((readable + n_enc + n_sig))
@@ -195,6 +210,17 @@ if [ "$IDLE" -gt 0 ]; then
   printf '  %-44s %16s\n' "idle CPU incl. gpg children" "${IDLE_PCT_CHILDREN} %"
   printf '  %-44s %16s\n' "idle peak RSS, MB" "$IDLE_RSS"
 fi
-printf '  %-44s %s\n' "Schleuder" "$schleuder_line"
+if schleuder_available; then
+  printf '  %-44s %s\n' "Schleuder" "$schleuder_line"
+  printf '  %-44s %16s %16s %9s\n' "" "embargod --once" "Schleuder" "ours/Schl."
+  s_rate=$(awk -v n="$SCHLEUDER_N" -v w="$SCHLEUDER_WALL" 'BEGIN { printf "%.2f", (w > 0 ? n / w : 0) }')
+  printf '  %-44s %16s %16s %9s\n' "messages/s" "$ours_rate" "$s_rate" \
+    "$(awk -v a="$N" -v aw="$ours_wall" -v b="$SCHLEUDER_N" -v bw="$SCHLEUDER_WALL" \
+      'BEGIN { printf "%.1f", (b > 0 && aw > 0 ? (a / aw) / (b / bw) : 0) }')"
+  printf '  %-44s %16s %16s %9s\n' "CPU ms per message, incl. gpg and gpg-agent" "$o_ms" "$s_ms" \
+    "$(awk -v a="$o_ms" -v b="$s_ms" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
+else
+  printf '  %-44s %s\n' "Schleuder" "not installed (dpkg -s schleuder): not measured"
+fi
 eb_step "the floor runs one gpg after the other on one core; its CPU includes the loop's own forks"
 eb_step "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
