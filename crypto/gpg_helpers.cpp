@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -156,8 +157,9 @@ std::uint64_t frame_limit(const GpgOptions& o) {
 // left to gpg, which then answers as it always has.
 class InProcess {
   public:
+    // A new key store: the old one, and the key material in it, is destroyed.
     void forget() {
-        rnp_.clear();
+        rnp_ = std::make_unique<RnpPgp>();
         ready_.clear();
     }
 
@@ -169,7 +171,7 @@ class InProcess {
         for (const std::string& r : recipients)
             if (!ready(gpg, r, false)) return std::nullopt;
         try {
-            return rnp_.encrypt_sign(data, recipients, signer);
+            return rnp_->encrypt_sign(data, recipients, signer);
         } catch (const RnpError&) {
             return std::nullopt;
         }
@@ -179,7 +181,7 @@ class InProcess {
                                              const std::string& signer, std::string* micalg) {
         if (!ready(gpg, signer, true)) return std::nullopt;
         try {
-            return rnp_.sign_detached(data, signer, micalg);
+            return rnp_->sign_detached(data, signer, micalg);
         } catch (const RnpError&) {
             return std::nullopt;
         }
@@ -198,12 +200,12 @@ class InProcess {
             if (ok) {
                 std::string bytes = gpg.export_key(fpr, secret);
                 try {
-                    rnp_.add_keys(bytes);
+                    rnp_->add_keys(bytes);
                 } catch (const RnpError&) {
                     ok = false;
                 }
                 wipe(bytes);
-                ok = ok && rnp_.has_key(fpr, secret);
+                ok = ok && rnp_->has_key(fpr, secret);
             }
         } catch (const GpgError&) {
             ok = false;
@@ -212,7 +214,7 @@ class InProcess {
         return ok;
     }
 
-    RnpPgp rnp_;
+    std::unique_ptr<RnpPgp> rnp_ = std::make_unique<RnpPgp>();
     std::map<std::string, bool> ready_;  // "S:"/"P:" + fingerprint as asked
 };
 
@@ -448,9 +450,16 @@ int serve_gpg_helper(int argc, char** argv) {
     std::string setup_error;
     try {
         gpg = std::make_unique<Gpg>(argv[0], options);
-        if (mode == "rnp") in_process = std::make_unique<InProcess>();
     } catch (const std::exception& e) {
         setup_error = e.what();  // answered to every request
+    }
+    if (mode == "rnp") {
+        try {
+            in_process = std::make_unique<InProcess>();
+        } catch (const RnpError& e) {
+            std::fprintf(stderr, "embargo-gpg-helper: %s; signing and encrypting with gpg\n",
+                         e.what());
+        }
     }
     std::optional<std::uint64_t> generation;  // of the key look-ups the helper's Gpg holds
     std::string request;
@@ -475,7 +484,13 @@ int serve_gpg_helper(int argc, char** argv) {
             if (!gpg) throw GpgError(setup_error);
             if (generation && *generation != gen) {
                 gpg->forget_keys();
-                if (in_process) in_process->forget();
+                if (in_process) {
+                    try {
+                        in_process->forget();
+                    } catch (const RnpError&) {
+                        in_process.reset();  // librnp failed: gpg from now on
+                    }
+                }
             }
             generation = gen;
             std::optional<std::string> done;

@@ -114,11 +114,6 @@ bool RnpPgp::has_key(const std::string& fpr, bool secret) const {
     }
 }
 
-void RnpPgp::clear() {
-    check(rnp_unload_keys(ffi_->ffi.get(), RNP_KEY_UNLOAD_PUBLIC | RNP_KEY_UNLOAD_SECRET),
-          "unload keys");
-}
-
 std::string RnpPgp::encrypt_sign(std::string_view plaintext,
                                  const std::vector<std::string>& recipient_fprs,
                                  const std::string& signer_fpr) {

@@ -35,8 +35,6 @@ class RnpPgp {
     // Whether a key with this primary fingerprint is loaded (secret: with
     // usable, unprotected secret key material).
     bool has_key(const std::string& fpr, bool secret) const;
-    // Drops every key (the caller's key look-ups were forgotten).
-    void clear();
 
     // Armored OpenPGP message signed by `signer_fpr` and encrypted to each of
     // `recipient_fprs` (primary fingerprints; their newest usable encryption

@@ -534,6 +534,37 @@ TEST_CASE("helpers sign and encrypt in process with the keys gpg exports, once p
     CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
 }
 
+TEST_CASE("a recipient key librnp refuses (SHA-1 self-signatures) is encrypted to by gpg",
+          "[gpg][helpers]") {
+    Pair p;
+    // gpg 2.2 accepts a key bound by SHA-1 signatures made today; librnp
+    // 0.16 calls them insecure and will not encrypt to it.
+    GpgHome old_home;
+    old_home.gpg({"--passphrase", "", "--cert-digest-algo", "SHA1", "--quick-gen-key",
+                  "Old Key <old@example.net>", "ed25519", "sign", "never"});
+    auto listing = old_home.gpg({"--with-colons", "--list-keys", "old@example.net"});
+    const std::size_t at = listing.out.find("\nfpr:");
+    REQUIRE(at != std::string::npos);
+    const std::string old = listing.out.substr(listing.out.find_first_not_of(':', at + 5), 40);
+    old_home.gpg({"--passphrase", "", "--cert-digest-algo", "SHA1", "--quick-add-key", old,
+                  "cv25519", "encr", "never"});
+    REQUIRE(
+        old_home.gpg({"--list-packets"}, old_home.export_public(old)).out.find("digest algo 2") !=
+        std::string::npos);
+    p.team_home.import(old_home.export_public(old));
+    old_home.import(p.team_home.export_public(p.team));
+
+    Gpg gpg(p.team_home.path());
+    gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 1, true);
+    const std::string data = "Case: EMST-2026-0004\r\nto an old key\r\n";
+    auto opened = old_home.decrypt(gpg.encrypt_sign(data, {old}, p.team));
+    CHECK(opened.decryption_okay());
+    CHECK(opened.good_signature_by(p.team));
+    CHECK(opened.plaintext == data);
+    // And the next one to a key librnp takes still works beside it.
+    CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+}
+
 TEST_CASE("a team key with a passphrase (preset in gpg-agent) is used through gpg",
           "[gpg][helpers]") {
     GpgHome team_home, alice_home;
