@@ -100,6 +100,25 @@ void RnpPgp::add_keys(std::string_view keydata) {
     check(rnp_load_keys(ffi_->ffi.get(), "GPG", in.get(),
                         RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS),
           "load keys");
+    // Only signing needs a secret here: the secret half of a decryption-only
+    // (sub)key, exported with the team key, is dropped at once, so reading
+    // mail stays gpg-agent's alone.
+    rnp_identifier_iterator_t it = nullptr;
+    check(rnp_identifier_iterator_create(ffi_->ffi.get(), &it, "fingerprint"), "key listing");
+    std::vector<std::string> fprs;
+    for (const char* id = nullptr;
+         rnp_identifier_iterator_next(it, &id) == RNP_SUCCESS && id != nullptr;)
+        fprs.emplace_back(id);
+    rnp_identifier_iterator_destroy(it);
+    for (const std::string& fpr : fprs) {
+        KeyPtr k = ffi_->key(fpr);
+        bool secret = false, encrypt = false, sign = false;
+        if (rnp_key_have_secret(k.get(), &secret) != RNP_SUCCESS || !secret) continue;
+        rnp_key_allows_usage(k.get(), "encrypt", &encrypt);
+        rnp_key_allows_usage(k.get(), "sign", &sign);
+        if (encrypt && !sign)
+            check(rnp_key_remove(k.get(), RNP_KEY_REMOVE_SECRET), "dropping a decryption key");
+    }
 }
 
 bool RnpPgp::has_key(const std::string& fpr, bool secret) const {

@@ -30,7 +30,8 @@ class RnpPgp {
     RnpPgp& operator=(const RnpPgp&) = delete;
 
     // Adds the keys in `keydata` (binary OpenPGP transferable keys, public
-    // or secret). The caller wipes `keydata` afterwards.
+    // or secret); of secret keys only those that can sign are kept. The
+    // caller wipes `keydata` afterwards.
     void add_keys(std::string_view keydata);
     // Whether a key with this primary fingerprint is loaded (secret: with
     // usable, unprotected secret key material).

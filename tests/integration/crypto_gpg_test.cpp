@@ -16,6 +16,7 @@
 
 #include "crypto/gpg.hpp"
 #include "crypto/openpgp.hpp"
+#include "crypto/rnp_pgp.hpp"
 #include "tests/support/gpg_home.hpp"
 #include "tests/support/process.hpp"
 
@@ -532,6 +533,47 @@ TEST_CASE("helpers sign and encrypt in process with the keys gpg exports, once p
         }
     }
     CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+}
+
+TEST_CASE("the helpers' librnp key store keeps only secret keys that sign", "[gpg][helpers]") {
+    Pair p;
+    std::string encryption_subkey;
+    std::istringstream lines(p.team_home.gpg({"--with-colons", "--list-secret-keys", p.team}).out);
+    bool in_sub = false;  // in the records of a subkey that can encrypt
+    for (std::string line; std::getline(lines, line);) {
+        std::vector<std::string> f;
+        std::istringstream fields(line);
+        for (std::string x; std::getline(fields, x, ':');) f.push_back(x);
+        if (f.empty()) continue;
+        if (f[0] == "sec" || f[0] == "ssb")
+            in_sub = f[0] == "ssb" && f.size() > 11 && f[11].find('e') != std::string::npos;
+        if (in_sub && f[0] == "fpr" && f.size() > 9 && encryption_subkey.empty())
+            encryption_subkey = f[9];
+    }
+    REQUIRE(encryption_subkey.size() == 40);
+    Gpg gpg(p.team_home.path());
+    std::string secret = gpg.export_key(p.team, true);
+    RnpPgp rnp;
+    rnp.add_keys(secret);
+    wipe(secret);
+    CHECK(secret.empty());
+    CHECK(rnp.has_key(p.team, true));              // signs
+    CHECK(rnp.has_key(encryption_subkey, false));  // still a recipient
+    CHECK_FALSE(rnp.has_key(encryption_subkey, true));
+    // What it signs and encrypts, the gpg CLI takes.
+    const std::string data = "Case: EMST-2026-0005\r\nin process\r\n";
+    std::string alice_key = gpg.export_key(p.alice, false);
+    rnp.add_keys(alice_key);
+    auto opened = p.alice_home.decrypt(rnp.encrypt_sign(data, {p.alice}, p.team));
+    CHECK(opened.good_signature_by(p.team));
+    CHECK(opened.plaintext == data);
+    std::string micalg;
+    CHECK(p.alice_home.verify_detached(data, rnp.sign_detached(data, p.team, &micalg))
+              .good_signature_by(p.team));
+    CHECK(micalg == "pgp-sha256");
+    // A key that is not loaded is an RnpError (the helper then asks gpg).
+    CHECK_THROWS_AS(rnp.encrypt_sign(data, {"0123456789ABCDEF0123456789ABCDEF01234567"}, p.team),
+                    RnpError);
 }
 
 TEST_CASE("a recipient key librnp refuses (SHA-1 self-signatures) is encrypted to by gpg",
