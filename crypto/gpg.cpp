@@ -1044,8 +1044,9 @@ std::string Gpg::export_key(const std::string& fpr, bool secret) {
     if (!is_fingerprint(fpr)) throw GpgError("gpg export: " + fpr + " is not a fingerprint");
     Env env{homedir_, options_.timeout, cache_.get()};
     Sink out(4u * 1024u * 1024u);
-    // One buffer, never moved while it grows: a secret export is not left
-    // behind in freed memory except what the caller wipes.
+    // Reserved once: a key of up to 256 KiB (an export-minimal one is a few
+    // KiB) never moves while it grows, so no copy of a secret export is left
+    // behind in freed memory; the caller wipes the one it gets.
     out.bytes().reserve(256u * 1024u);
     CtxPtr ctx = env.context(false);
     gpgme_export_mode_t mode = GPGME_EXPORT_MODE_MINIMAL;

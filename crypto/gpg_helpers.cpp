@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,17 +151,42 @@ std::uint64_t frame_limit(const GpgOptions& o) {
     return 4 * static_cast<std::uint64_t>(o.max_output_bytes) + (16u << 20);
 }
 
-// The helper's librnp key store: each key exported from the GnuPG home at
-// most once per generation, after gpg has judged it usable for what it is
-// asked (the same look-ups Gpg::encrypt_sign makes before a gpg run). A key
-// gpg does not judge usable, or will not export (a passphrase, a card), is
-// left to gpg, which then answers as it always has.
+// The files gpg's judgement of a key comes from (keyring, trust database,
+// secret keys) as stat(2) sees them: a rewrite, rename or removal changes it.
+std::string keyring_stamp(const std::string& home) {
+    std::string stamp;
+    for (const char* name : {"pubring.kbx", "pubring.gpg", "trustdb.gpg", "private-keys-v1.d"}) {
+        struct stat st {};
+        if (::stat((home + "/" + name).c_str(), &st) != 0) {
+            stamp += "-;";
+            continue;
+        }
+        stamp += std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+                 std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+                 std::to_string(st.st_mtim.tv_nsec) + ";";
+    }
+    return stamp;
+}
+
+// The helper's librnp key store: each key exported from the GnuPG home once,
+// after gpg has judged it usable for what it is asked (the same look-ups
+// Gpg::encrypt_sign makes before a gpg run). A key gpg does not judge usable,
+// or will not export (a passphrase, a card), is left to gpg, which then
+// answers as it always has. The store outlives a key-cache generation (one
+// per poll cycle) while the keyring files are unchanged, no key in it has
+// expired and it is less than an hour old: re-exporting the same keys every
+// cycle would cost two gpg runs per key and helper.
 class InProcess {
   public:
-    // A new key store: the old one, and the key material in it, is destroyed.
-    void forget() {
-        rnp_ = std::make_unique<RnpPgp>();
-        ready_.clear();
+    explicit InProcess(std::string home) : home_(std::move(home)) { forget(); }
+
+    // The caller's key look-ups were forgotten.
+    void new_generation() {
+        if (keyring_stamp(home_) == stamp_ && Clock::now() < valid_until_) {
+            std::erase_if(ready_, [](const auto& e) { return !e.second; });  // ask gpg again
+            return;
+        }
+        forget();
     }
 
     // The signature or message, or nullopt: gpg is to do it.
@@ -197,6 +223,8 @@ class InProcess {
             std::optional<KeyInfo> k = gpg.key(fpr, secret);
             ok = k && !k->revoked && !k->expired && !k->disabled &&
                  (secret ? k->has_secret && k->can_sign : k->can_encrypt);
+            if (ok && k->expires)
+                valid_until_ = std::min<Clock::time_point>(valid_until_, *k->expires);
             if (ok) {
                 std::string bytes = gpg.export_key(fpr, secret);
                 try {
@@ -214,7 +242,18 @@ class InProcess {
         return ok;
     }
 
-    std::unique_ptr<RnpPgp> rnp_ = std::make_unique<RnpPgp>();
+    // A new key store: the old one, and the key material in it, is destroyed.
+    void forget() {
+        stamp_ = keyring_stamp(home_);  // before any look-up: a change meanwhile shows next time
+        valid_until_ = Clock::now() + std::chrono::hours(1);
+        rnp_ = std::make_unique<RnpPgp>();
+        ready_.clear();
+    }
+
+    std::string home_;
+    std::string stamp_;
+    Clock::time_point valid_until_;
+    std::unique_ptr<RnpPgp> rnp_;
     std::map<std::string, bool> ready_;  // "S:"/"P:" + fingerprint as asked
 };
 
@@ -455,7 +494,7 @@ int serve_gpg_helper(int argc, char** argv) {
     }
     if (mode == "rnp") {
         try {
-            in_process = std::make_unique<InProcess>();
+            in_process = std::make_unique<InProcess>(argv[0]);
         } catch (const RnpError& e) {
             std::fprintf(stderr, "embargo-gpg-helper: %s; signing and encrypting with gpg\n",
                          e.what());
@@ -486,7 +525,7 @@ int serve_gpg_helper(int argc, char** argv) {
                 gpg->forget_keys();
                 if (in_process) {
                     try {
-                        in_process->forget();
+                        in_process->new_generation();
                     } catch (const RnpError&) {
                         in_process.reset();  // librnp failed: gpg from now on
                     }

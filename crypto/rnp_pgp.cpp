@@ -7,45 +7,33 @@
 #include <rnp/rnp_err.h>
 #include <unistd.h>
 
-#include <cctype>
+#include <memory>
+#include <type_traits>
 
 namespace embargo::crypto {
 
 namespace {
 
-struct FfiDel {
-    void operator()(rnp_ffi_t f) const { rnp_ffi_destroy(f); }
+// unique_ptr for an rnp handle type and its destroy function.
+template <auto Destroy>
+struct Destroyer {
+    template <class T>
+    void operator()(T* p) const {
+        Destroy(p);
+    }
 };
-struct InputDel {
-    void operator()(rnp_input_t i) const { rnp_input_destroy(i); }
-};
-struct OutputDel {
-    void operator()(rnp_output_t o) const { rnp_output_destroy(o); }
-};
-struct KeyDel {
-    void operator()(rnp_key_handle_t k) const { rnp_key_handle_destroy(k); }
-};
-struct EncryptDel {
-    void operator()(rnp_op_encrypt_t op) const { rnp_op_encrypt_destroy(op); }
-};
-struct SignDel {
-    void operator()(rnp_op_sign_t op) const { rnp_op_sign_destroy(op); }
-};
-using FfiPtr = std::unique_ptr<std::remove_pointer_t<rnp_ffi_t>, FfiDel>;
-using InputPtr = std::unique_ptr<std::remove_pointer_t<rnp_input_t>, InputDel>;
-using OutputPtr = std::unique_ptr<std::remove_pointer_t<rnp_output_t>, OutputDel>;
-using KeyPtr = std::unique_ptr<std::remove_pointer_t<rnp_key_handle_t>, KeyDel>;
-using EncryptPtr = std::unique_ptr<std::remove_pointer_t<rnp_op_encrypt_t>, EncryptDel>;
-using SignPtr = std::unique_ptr<std::remove_pointer_t<rnp_op_sign_t>, SignDel>;
+template <class Handle, auto Destroy>
+using Owned = std::unique_ptr<std::remove_pointer_t<Handle>, Destroyer<Destroy>>;
+using FfiPtr = Owned<rnp_ffi_t, rnp_ffi_destroy>;
+using InputPtr = Owned<rnp_input_t, rnp_input_destroy>;
+using OutputPtr = Owned<rnp_output_t, rnp_output_destroy>;
+using KeyPtr = Owned<rnp_key_handle_t, rnp_key_handle_destroy>;
+using EncryptPtr = Owned<rnp_op_encrypt_t, rnp_op_encrypt_destroy>;
+using SignPtr = Owned<rnp_op_sign_t, rnp_op_sign_destroy>;
 
 void check(rnp_result_t r, const char* what) {
     if (r != RNP_SUCCESS)
         throw RnpError(std::string("librnp: ") + what + ": " + rnp_result_to_string(r));
-}
-
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
 }
 
 InputPtr memory_input(std::string_view data) {
@@ -75,10 +63,9 @@ struct RnpPgp::Ffi {
     FfiPtr ffi;
 
     KeyPtr key(const std::string& fpr) const {
-        rnp_key_handle_t k = nullptr;
-        const std::string want = upper(fpr);
-        if (rnp_locate_key(ffi.get(), "fingerprint", want.c_str(), &k) != RNP_SUCCESS || !k)
-            throw RnpError("librnp: key " + want + " is not loaded");
+        rnp_key_handle_t k = nullptr;  // hex in either case
+        if (rnp_locate_key(ffi.get(), "fingerprint", fpr.c_str(), &k) != RNP_SUCCESS || !k)
+            throw RnpError("librnp: key " + fpr + " is not loaded");
         return KeyPtr(k);
     }
 };
@@ -87,8 +74,9 @@ RnpPgp::RnpPgp() : ffi_(std::make_unique<Ffi>()) {
     rnp_ffi_t f = nullptr;
     check(rnp_ffi_create(&f, "GPG", "GPG"), "create");
     ffi_->ffi.reset(f);
-    // librnp writes its diagnostics to stderr (the journal); our callers
-    // report what failed, and fall back to gpg, themselves.
+    // The ffi's own diagnostics: our callers report what failed, and fall
+    // back to gpg, themselves. (Key-validation warnings, such as "Insecure
+    // hash algorithm", still go to stderr: librnp 0.16 has no switch for them.)
     int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (null >= 0 && rnp_ffi_set_log_fd(f, null) != RNP_SUCCESS) ::close(null);
 }

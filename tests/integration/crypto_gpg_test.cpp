@@ -508,6 +508,32 @@ TEST_CASE("helpers sign and encrypt in process with the keys gpg exports, once p
         CHECK(gpg.helpers_started() == 1);
     }
 
+    // A new generation keeps the helper's keys while the keyring files are
+    // unchanged: it signs with no gpg run, even while gpg finds no key at
+    // all (gpg.conf points it at a keyring that does not exist). A changed
+    // keyring is asked about again.
+    {
+        Gpg gpg(p.team_home.path());
+        gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 1, true);
+        REQUIRE(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+        const std::string conf = p.team_home.path() + "/gpg.conf";
+        const std::string saved = embargo::test::read_file(conf);
+        const std::string broken =
+            saved + "no-default-keyring\nkeyring " + p.team_home.path() + "/absent.kbx\n";
+        embargo::test::write_file(conf, broken, 0600);
+        gpg.forget_keys();
+        CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+        embargo::test::write_file(conf, saved, 0600);
+        GpgHome other;
+        p.team_home.import(other.export_public(other.make_key("Other <other@example.net>")));
+        embargo::test::write_file(conf, broken, 0600);
+        gpg.forget_keys();
+        CHECK_THROWS_AS(gpg.encrypt_sign(data, {p.alice}, p.team), GpgError);
+        embargo::test::write_file(conf, saved, 0600);
+        gpg.forget_keys();
+        CHECK(p.alice_home.decrypt(gpg.encrypt_sign(data, {p.alice}, p.team)).plaintext == data);
+    }
+
     // Recipients gpg would refuse are refused in process too, with gpg's reason.
     const long now = static_cast<long>(std::time(nullptr));
     auto r = p.team_home.gpg(
