@@ -41,6 +41,26 @@ struct Pair {
     }
 };
 
+// A key made in `home` at a given time (seconds since the epoch), never
+// expiring unless `expire` says otherwise ("1d" from that time); its fingerprint.
+std::string key_made_at(GpgHome& home, const std::string& uid, long when,
+                        const std::string& expire = "never") {
+    auto r =
+        home.gpg({"--status-fd", "1", "--faked-system-time", std::to_string(when), "--passphrase",
+                  "", "--quick-gen-key", uid, "future-default", "default", expire});
+    return r.out.substr(r.out.rfind(' ') + 1, 40);
+}
+
+// Imports the revocation certificate gpg stored when it made `fpr` in `home`.
+void revoke(GpgHome& home, const std::string& fpr) {
+    std::string rev = embargo::test::read_file(home.path() + "/openpgp-revocs.d/" + fpr + ".rev");
+    // The stored certificate is prefixed with ':' to prevent accidents.
+    std::size_t colon = rev.find(":-----BEGIN");
+    REQUIRE(colon != std::string::npos);
+    rev.erase(colon, 1);
+    home.import(rev);
+}
+
 // New-format OpenPGP packet.
 std::string packet(int tag, const std::string& body) {
     std::string p(1, static_cast<char>(0xC0 | tag));
@@ -536,17 +556,10 @@ TEST_CASE("helpers sign and encrypt in process with the keys gpg exports, once p
 
     // Recipients gpg would refuse are refused in process too, with gpg's reason.
     const long now = static_cast<long>(std::time(nullptr));
-    auto r = p.team_home.gpg(
-        {"--status-fd", "1", "--faked-system-time", std::to_string(now - 9 * 86400), "--passphrase",
-         "", "--quick-gen-key", "Gone <gone@example.org>", "future-default", "default", "1d"});
-    const std::string expired = r.out.substr(r.out.rfind(' ') + 1, 40);
+    const std::string expired =
+        key_made_at(p.team_home, "Gone <gone@example.org>", now - 9 * 86400, "1d");
     const std::string revoked = p.team_home.make_key("Revoked <rev@example.org>");
-    std::string rev =
-        embargo::test::read_file(p.team_home.path() + "/openpgp-revocs.d/" + revoked + ".rev");
-    std::size_t colon = rev.find(":-----BEGIN");
-    REQUIRE(colon != std::string::npos);
-    rev.erase(colon, 1);
-    p.team_home.import(rev);
+    revoke(p.team_home, revoked);
     Gpg gpg(p.team_home.path());
     gpg.use_helpers(embargo::test::built_binary("embargo-gpg-helper"), 1, true);
     for (const std::string& unusable : {expired, revoked}) {
@@ -767,13 +780,7 @@ TEST_CASE("key and encryption_key_for", "[gpg]") {
     std::string revoked = p.team_home.make_key("Revoked <rev@example.org>");
     p.team_home.gpg({"--import", p.team_home.path() + "/openpgp-revocs.d/" + revoked + ".rev"}, {},
                     false);
-    // The stored revocation certificate is prefixed with ':' to prevent accidents.
-    std::string rev =
-        embargo::test::read_file(p.team_home.path() + "/openpgp-revocs.d/" + revoked + ".rev");
-    std::size_t colon = rev.find(":-----BEGIN");
-    REQUIRE(colon != std::string::npos);
-    rev.erase(colon, 1);
-    p.team_home.import(rev);
+    revoke(p.team_home, revoked);
     auto r = gpg.key(revoked);
     REQUIRE(r);
     CHECK(r->revoked);
@@ -782,13 +789,8 @@ TEST_CASE("key and encryption_key_for", "[gpg]") {
 
 TEST_CASE("encryption_key_for: the keyring listing answers as one-by-one look-ups do", "[gpg]") {
     Pair p;
-    // A key made at a given time (seconds since the epoch), never expiring
-    // unless `expire` says otherwise ("1d" from that time).
     auto key_at = [&](const std::string& uid, long when, const std::string& expire = "never") {
-        auto r = p.team_home.gpg({"--status-fd", "1", "--faked-system-time", std::to_string(when),
-                                  "--passphrase", "", "--quick-gen-key", uid, "future-default",
-                                  "default", expire});
-        return r.out.substr(r.out.rfind(' ') + 1, 40);
+        return key_made_at(p.team_home, uid, when, expire);
     };
     const long now = static_cast<long>(std::time(nullptr));
     const std::string older = key_at("Two <two@example.org>", now - 5 * 86400);

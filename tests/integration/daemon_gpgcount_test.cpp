@@ -112,14 +112,19 @@ Counted count_one_run(const std::string& gpg_lines) {
     return c;
 }
 
+// For a failure message: the counts and every gpg run's arguments.
+std::string describe(const Counted& c) {
+    return "gpg runs: " + std::to_string(c.runs.total) + " (" + std::to_string(c.runs.version) +
+           " of them gpg --version) for " + std::to_string(c.reports) + " reports:\n" +
+           c.runs.lines;
+}
+
 }  // namespace
 
 TEST_CASE("one report costs only the gpg runs its mail needs") {
     Counted c = count_one_run("");
     const GpgRuns& runs = c.runs;
-    INFO("gpg runs: " << runs.total << " (" << runs.version << " of them gpg --version) for "
-                      << c.reports << " reports:\n"
-                      << runs.lines);
+    INFO(describe(c));
     // Needed per report: a key look-up for the new reporter (its ack goes
     // out content-free in the clear; after 4 of them one listing of the
     // keyring answers the rest), and for an encrypted report its decryption.
@@ -140,9 +145,7 @@ TEST_CASE("one report costs only the gpg runs its mail needs") {
 TEST_CASE("with sign_in_process = false every notice is a gpg run, and still arrives") {
     Counted c = count_one_run("sign_in_process = false\n");
     const GpgRuns& runs = c.runs;
-    INFO("gpg runs: " << runs.total << " (" << runs.version << " of them gpg --version) for "
-                      << c.reports << " reports:\n"
-                      << runs.lines);
+    INFO(describe(c));
     CHECK(runs.helpers >= 1);
     const int processes = 1 + runs.helpers;
     CHECK(runs.total - runs.version >= 3 * c.reports);
