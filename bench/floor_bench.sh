@@ -180,9 +180,6 @@ ours_all=$(awk -v a="$ours_cpu" -v b="$ours_agent" 'BEGIN { printf "%.2f", a + b
 if schleuder_available; then
   eb_step "Schleuder: $SP plain + $SG PGP/MIME of the same reports, one 'schleuder work' each"
   schleuder_measure "$W/schleuder-sample"
-  s_ms=$(awk -v c="$SCHLEUDER_CPU" -v n="$SCHLEUDER_N" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }')
-  o_ms=$(awk -v c="$ours_all" -v n="$N" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }')
-  schleuder_line="$SCHLEUDER_VERSION: $SCHLEUDER_N messages ($SP plain + $SG PGP/MIME), $SCHLEUDER_SENT mails sent, $SCHLEUDER_ENCRYPTED encrypted"
 fi
 floor_all=$(awk -v a="$floor_cpu" -v b="$floor_agent" 'BEGIN { printf "%.2f", a + b }')
 per_op() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }'; }
@@ -211,7 +208,9 @@ if [ "$IDLE" -gt 0 ]; then
   printf '  %-44s %16s\n' "idle peak RSS, MB" "$IDLE_RSS"
 fi
 if schleuder_available; then
-  printf '  %-44s %s\n' "Schleuder" "$schleuder_line"
+  s_ms=$(awk -v c="$SCHLEUDER_CPU" -v n="$SCHLEUDER_N" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }')
+  o_ms=$(awk -v c="$ours_all" -v n="$N" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * c / n : 0) }')
+  printf '  %-44s %s\n' "Schleuder" "$SCHLEUDER_VERSION: $SCHLEUDER_N messages ($SP plain + $SG PGP/MIME), $SCHLEUDER_SENT mails sent, $SCHLEUDER_ENCRYPTED encrypted"
   printf '  %-44s %16s %16s %9s\n' "" "embargod --once" "Schleuder" "ours/Schl."
   s_rate=$(awk -v n="$SCHLEUDER_N" -v w="$SCHLEUDER_WALL" 'BEGIN { printf "%.2f", (w > 0 ? n / w : 0) }')
   printf '  %-44s %16s %16s %9s\n' "messages/s" "$ours_rate" "$s_rate" \

@@ -20,7 +20,7 @@ schleuder_available() {
 }
 
 schleuder_measure() {
-  local sample=$1 sd="$W/schleuder" list=secalert@example.org listdir schema f m fpr email
+  local sample=$1 sd="$W/schleuder" list=secalert@example.org listdir schema m fpr
   local before agent_pid agent_cpu=0
   listdir=$sd/lists/example.org/secalert
   schema=$(dpkg -L schleuder | grep '/db/schema.rb$' | head -n 1)
@@ -56,7 +56,6 @@ EOF
   ruby -e '
     require "schleuder"
     list_email, list_fpr, dir, *members = ARGV
-    admin = true
     list = nil
     members.each do |m|
       email, fpr = m[/<([^>]+)>/, 1], m.split.last
@@ -92,7 +91,7 @@ EOF
   fi
   GNUPGHOME=$listdir gpgconf --kill gpg-agent 2>/dev/null || true
   SCHLEUDER_CPU=$(awk -v a="$SCHLEUDER_CPU" -v b="$agent_cpu" 'BEGIN { printf "%.2f", a + b }')
-  sink_wait $((before + 3 * SCHLEUDER_N)) 30 || true
+  sink_wait $((before + ${#EB_MEMBERS[@]} * SCHLEUDER_N)) 30 || true
   SCHLEUDER_SENT=$(($(sink_count) - before))
   SCHLEUDER_ENCRYPTED=$(grep -l -i '^List-Id: <secalert.example.org>' "$SINK_MAIL"/*.eml 2>/dev/null |
     xargs -r grep -l -i '^Content-Type: multipart/encrypted' | wc -l)
