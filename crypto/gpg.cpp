@@ -659,19 +659,25 @@ namespace {
 
 // Errors of gpg's surroundings rather than of the data: what gpg reports when
 // gpg-agent dies or restarts under it (broken pipe, connection reset, end of
-// file, "no secret key" for a key the home holds).
+// file, a line cut off on the agent's socket, "no secret key" for a key the
+// home holds).
 bool environment_error(gpgme_error_t e) {
     gpgme_err_code_t c = gpgme_err_code(e);
     return c == GPG_ERR_NO_SECKEY || c == GPG_ERR_NO_AGENT || c == GPG_ERR_AGENT ||
-           c == GPG_ERR_EOF || gpgme_err_code_to_errno(c) != 0;
+           c == GPG_ERR_EOF || c == GPG_ERR_INV_RESPONSE ||
+           (c >= GPG_ERR_ASS_GENERAL && c <= GPG_ERR_ASS_UNKNOWN_INQUIRE) ||
+           gpgme_err_code_to_errno(c) != 0;
 }
 
-// One gpg run. `agent_trouble` is set when it failed for a recipient key whose
-// secret part this home holds, with an error of the surroundings: a damaged
-// message fails after that key's session key was recovered (status 0) and
-// with a data error.
+// Why one gpg run failed for a recipient key whose secret part this home
+// holds. A damaged message fails after that key's session key was recovered
+// (status 0) and with a data error, so a failure on the key itself is either
+// gpg-agent going away (Agent) or, rarely, a malformed session-key packet
+// (Unclear: whatever the agent said, asked again it says the same).
+enum class HeldKeyFailure { None, Unclear, Agent };
+
 DecryptResult decrypt_once(const Env& env, const GpgOptions& options, std::string_view ciphertext,
-                           bool& agent_trouble) {
+                           HeldKeyFailure& held_key) {
     DecryptResult r;
     Input in(ciphertext);
     Sink out(options.max_output_bytes);
@@ -731,10 +737,15 @@ DecryptResult decrypt_once(const Env& env, const GpgOptions& options, std::strin
     }
     if (!r.decrypted && !r.signed_only) r.plaintext.clear();  // never hand out partial plaintext
     if (!r.decrypted && !r.signed_only && !o.timed_out && !out.overflowed()) {
-        for (gpgme_recipient_t rc = dr ? dr->recipients : nullptr; rc; rc = rc->next)
-            if (rc->keyid && (environment_error(o.err) || environment_error(rc->status)) &&
-                env.holds_secret_for(rc->keyid))
-                agent_trouble = true;
+        for (gpgme_recipient_t rc = dr ? dr->recipients : nullptr; rc; rc = rc->next) {
+            bool agent = environment_error(o.err) || environment_error(rc->status);
+            if (!rc->keyid || (!agent && rc->status == 0) || !env.holds_secret_for(rc->keyid))
+                continue;
+            if (agent)
+                held_key = HeldKeyFailure::Agent;
+            else if (held_key == HeldKeyFailure::None)
+                held_key = HeldKeyFailure::Unclear;
+        }
     }
     return r;
 }
@@ -752,11 +763,17 @@ DecryptResult Gpg::decrypt_verify(std::string_view ciphertext) {
     // gone for a moment (the reporter would be told to encrypt to the key he
     // did encrypt to): try again shortly (the next gpg restarts the agent),
     // and if that fails too, fail the message so the poller retries it later.
+    // A failure on our key with an error that names no agent trouble is asked
+    // again as well (an agent killed mid-answer can say odd things); only if
+    // it never looked like the agent is the message itself at fault.
     constexpr int kAttempts = 3;
+    bool agent_seen = false;
     for (int attempt = 1;; ++attempt) {
-        bool agent_trouble = false;
-        DecryptResult r = decrypt_once(env, options_, ciphertext, agent_trouble);
-        if (!agent_trouble) return r;
+        HeldKeyFailure held_key = HeldKeyFailure::None;
+        DecryptResult r = decrypt_once(env, options_, ciphertext, held_key);
+        if (held_key == HeldKeyFailure::None) return r;
+        agent_seen = agent_seen || held_key == HeldKeyFailure::Agent;
+        if (attempt == kAttempts && !agent_seen) return r;
         if (attempt == kAttempts)
             throw GpgError("gpg could not use the team's secret key in " + homedir_ + " (" +
                            r.error + ") " + std::to_string(kAttempts) +

@@ -1,5 +1,6 @@
 // The Gpg class against the real gpg CLI: decrypt/verify what gpg produced,
 // produce what gpg accepts, and survive hostile key data and ciphertexts.
+#include <gpg-error.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "crypto/gpg.hpp"
 #include "crypto/openpgp.hpp"
 #include "crypto/rnp_pgp.hpp"
+#include "tests/support/child.hpp"
 #include "tests/support/gpg_home.hpp"
 #include "tests/support/process.hpp"
 
@@ -190,6 +192,58 @@ TEST_CASE("decrypt_verify: encrypted to someone else, truncated, garbage", "[gpg
     CHECK_FALSE(garbage.error.empty());
     DecryptResult empty = gpg.decrypt_verify("");
     CHECK_FALSE(empty.decrypted);
+}
+
+TEST_CASE("decrypt_verify: gpg-agent failing on the team's key is retried, then fails the message",
+          "[gpg][agent]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string report = p.alice_home.encrypt("a report for the team\n", p.team);
+    std::string home = p.team_home.path();
+    embargo::test::run({"gpgconf", "--homedir", home, "--kill", "gpg-agent"});
+    std::string socket =
+        embargo::test::run({"gpgconf", "--homedir", home, "--list-dirs", "agent-socket"}).out;
+    socket.erase(socket.find_last_not_of('\n') + 1);
+    // What gpg said once in 600 runs with gpg-agent SIGKILLed under it: the
+    // agent's answer cut off mid-line (an Assuan error, not an errno).
+    const std::string count = home + "/pkdecrypt-count";
+    embargo::test::Child agent(
+        {"python3", std::string(EMBARGO_SOURCE_DIR) + "/tests/support/failing_gpg_agent.py", socket,
+         std::to_string((GPG_ERR_SOURCE_GPGAGENT << 24) | GPG_ERR_ASS_INCOMPLETE_LINE),
+         "Incomplete line passed to IPC", count},
+        home + "/failing-agent.log");
+    for (int i = 0; i < 100 && embargo::test::read_file(home + "/failing-agent.log").empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(embargo::test::read_file(home + "/failing-agent.log").find("ready") !=
+            std::string::npos);
+    // Not "undecryptable" (the reporter would be told to encrypt to the key he
+    // used): an error the poller counts as a failed attempt and retries.
+    CHECK_THROWS_WITH(gpg.decrypt_verify(report),
+                      Catch::Contains("could not use the team's secret key") &&
+                          Catch::Contains("The message will be retried") &&
+                          !Catch::Contains("a report for the team"));
+    CHECK(embargo::test::read_file(count) == "PKDECRYPT\nPKDECRYPT\nPKDECRYPT\n");
+}
+
+TEST_CASE("decrypt_verify: a damaged session key for the team's key is the message's fault",
+          "[gpg][hostile]") {
+    Pair p;
+    Gpg gpg(p.team_home.path());
+    std::string binary =
+        p.alice_home.gpg({"--dearmor"}, p.alice_home.encrypt("text\n", p.team)).out;
+    auto packets = split_packets(binary);
+    REQUIRE(packets.size() >= 2);
+    REQUIRE(packets[0].first == 1);  // PKESK: its last bytes are the wrapped session key
+    packets[0].second[packets[0].second.size() - 3] ^= 0x55;
+    std::string damaged;
+    for (const auto& [tag, bytes] : packets) damaged += bytes;
+    // gpg-agent answers "Checksum error" for our own key: asked again it says
+    // the same, so the message is undecryptable (not retried forever).
+    DecryptResult r = gpg.decrypt_verify(damaged);
+    CHECK_FALSE(r.decrypted);
+    CHECK_FALSE(r.no_secret_key);
+    CHECK(r.plaintext.empty());
+    CHECK(r.error.find("decryption failed") != std::string::npos);
 }
 
 TEST_CASE("decrypt_verify: inline-signed (not encrypted) message", "[gpg]") {
